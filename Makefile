@@ -39,7 +39,7 @@ STATIC_CHECKS := check-applies check-checkpatch check-warnings check-i386 check-
 -include $(TB)/send.mk
 
 .PHONY: help deps fetch apply build modules selftests images run check static-checks report \
-	run-one shell clean clean-trees clean-runs $(STATIC_CHECKS)
+	run-one shell demo-broken clean clean-trees clean-runs $(STATIC_CHECKS)
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -52,6 +52,7 @@ help:
 	@echo "  shell         MACHINE=$(MACHINE) VARIANT=$(VARIANT): interactive shell in the machine"
 	@echo "  static-checks $(STATIC_CHECKS)"
 	@echo "  report        TAP + table from the last runs and checks (make check RERUN=1: boot everything again)"
+	@echo "  demo-broken   prove make check fails when a broken timer patch is stacked on the series"
 	@echo "  clean         remove $(BUILD); clean-trees / clean-runs remove only those"
 	@echo "  send-help     the send tooling (testbed/send.mk)"
 
@@ -126,6 +127,15 @@ run-one: modules selftests
 
 shell: modules selftests
 	$(TB)/run-one.sh -i $(MACHINE) $(VARIANT)
+
+# Proof that the test command catches a broken timer: the series plus a patch that re-arms the
+# periodic hrtimer without advancing it must make `make check` fail (the emulated hosts hang and
+# are killed). Succeeds only if that check fails; restores nothing, the next `make check`
+# re-applies the plain series incrementally.
+demo-broken:
+	@if $(MAKE) --no-print-directory check EXTRA_PATCHES=testbed/demo/0001-broken-re-arm-the-periodic-timer-without-advancing.patch; \
+	then echo "demo-broken: FAILED, make check passed with a broken timer" >&2; exit 1; \
+	else echo "demo-broken: OK, make check failed with the broken timer, as it must"; fi
 
 clean:
 	rm -rf $(BUILD)

@@ -79,7 +79,14 @@ variant_patches() {
 	case $1 in
 	prefix) series_patches "$TESTBED/variants/prefix/series" testbed/variants/prefix;;
 	base)   ;;
-	series) project_patches;;
+	series)
+		project_patches
+		# EXTRA_PATCHES: repo-relative patches stacked on the series, e.g. by 'make demo-broken'
+		local p
+		for p in ${EXTRA_PATCHES:-}; do
+			[ -f "$REPO/$p" ] || die "EXTRA_PATCHES names $p, which does not exist"
+			echo "$p"
+		done;;
 	esac
 }
 
