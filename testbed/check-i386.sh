@@ -33,10 +33,9 @@ if [ "$(cat "$I386/.stamp" 2>/dev/null)" != "$STAMP" ]; then
 	echo "$STAMP" > "$I386/.stamp"
 fi
 
-# The .c files under arch/x86/kvm that the series changes, as object targets.
-mapfile -t OBJS < <(project_patches | while read -r p; do
-	sed -n 's|^+++ b/\(arch/x86/kvm/.*\)\.c$|\1.o|p' "$REPO/$p"
-done | sort -u)
+# The .c files under arch/x86/kvm that the series changes, as object targets (virt/kvm files
+# are built through arch/x86/kvm's Makefile, which an O= object target can't name directly).
+mapfile -t OBJS < <(series_kvm_sources | sed -n 's|^\(arch/x86/kvm/.*\)\.c$|\1.o|p')
 if [ ${#OBJS[@]} = 0 ]; then
 	msg "i386: the series changes no KVM C file, nothing to build"
 	exit 0

@@ -73,6 +73,14 @@ project_patches() {
 	done < "$REPO/series"
 }
 
+# The KVM C files (arch/x86/kvm, virt/kvm) that the project's series changes, one per line.
+series_kvm_sources() {
+	local p
+	project_patches | while read -r p; do
+		sed -n 's|^+++ b/||p' "$REPO/$p"
+	done | grep -E '^(arch/x86/kvm|virt/kvm)/.*\.c$' | sort -u || true
+}
+
 # Full ordered patch list (relative to $REPO) for a variant: prep first, then the variant's own.
 variant_patches() {
 	series_patches "$TESTBED/prep/series" testbed/prep

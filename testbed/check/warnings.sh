@@ -13,12 +13,7 @@ set -euo pipefail
 load_resolved
 
 objects() {
-	{
-		echo arch/x86/kvm/lapic.c
-		project_patches | while read -r p; do
-			sed -n 's|^+++ b/||p' "$REPO/$p"
-		done
-	} | grep -E '^(arch/x86/kvm|virt/kvm)/.*\.c$' | sort -u
+	{ echo arch/x86/kvm/lapic.c; series_kvm_sources; } | sort -u
 }
 
 # usage: wlog VARIANT; prints the path of the variant's normalized warning log
