@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# Test bed of the periodic APIC timer series: applies the series to Debian's linux-source-6.12,
-# builds the KVM modules per variant and the KVM selftests, boots emulated VMX (Bochs) and
-# SVM (QEMU TCG) machines and checks every outcome against testbed/expectations.
+# Test bed of the periodic APIC timer series: applies the series to Debian's linux-source-7.3
+# (primary base, own debug kernel) and linux-source-6.12 (stable backport, Debian's kernel),
+# builds the KVM modules per variant, the KVM selftests and kvm-unit-tests, boots emulated VMX
+# (Bochs) and SVM (QEMU TCG) machines and checks every outcome against testbed/expectations.
 #
 #   make run      main job: apply, build, boot both machines with every variant, results table
 #   make check    static checks + the emulated runs, TAP, "N passed, N failed"; what CI runs
@@ -15,13 +16,15 @@ JOBS ?= 2
 RERUN ?= 0
 export BUILD JOBS RERUN
 
-VARIANTS := prefix base series
-MACHINES := bochs-vmx qemu-svm
 TB := testbed
+# the matrix of testbed/versions.conf: bases, variants (BASE/NAME), boots (MACHINE:BASE/NAME)
+BASES := $(shell $(TB)/matrix.sh bases)
+VARIANTS := $(shell $(TB)/matrix.sh variants)
+BOOTS := $(shell $(TB)/matrix.sh boots)
 
 # run-one / shell
 MACHINE ?= bochs-vmx
-VARIANT ?= series
+VARIANT ?= 7.3/series
 TEST ?= apic_timer_pause_test
 ARGS ?=
 
@@ -34,75 +37,82 @@ DEPS := bochs bochs-term bochsbios vgabios qemu-system-x86 quilt busybox-static 
 
 # Static checks run by `make check`; each is a make target that fails on a problem.
 # Fragments (testbed/*.mk) may append their own.
-STATIC_CHECKS := check-applies check-checkpatch check-warnings check-i386 check-shellcheck check-overlay
+STATIC_CHECKS := check-applies check-checkpatch check-warnings check-i386 check-shellcheck check-overlay \
+	check-console-patterns
 
--include $(TB)/send.mk
+-include $(TB)/send/send.mk
 
-.PHONY: help deps fetch apply build modules selftests images run check static-checks report \
-	run-one shell demo-broken clean clean-trees clean-runs $(STATIC_CHECKS)
+.PHONY: help deps fetch apply kernel build modules selftests kut images run check static-checks report \
+	boots run-one shell demo-broken clean clean-trees clean-runs $(STATIC_CHECKS)
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
 	@echo
 	@echo "  deps          apt-get install what the test bed needs (as root)"
-	@echo "  fetch         download + unpack the pinned Debian kernel packages (testbed/versions.conf)"
+	@echo "  fetch         download + unpack the pinned Debian packages of every base (testbed/versions.conf)"
 	@echo "  apply         make the variant trees ($(VARIANTS)) and apply their patches with quilt"
-	@echo "  build         KVM modules per variant, selftests, boot images"
+	@echo "  kernel        the debug kernel of each base that builds its own (testbed/bases/*/debug.config)"
+	@echo "  build         kernel, KVM modules per variant, selftests, kvm-unit-tests, boot images"
 	@echo "  run-one       MACHINE=$(MACHINE) VARIANT=$(VARIANT) TEST=$(TEST) ARGS='...'"
 	@echo "  shell         MACHINE=$(MACHINE) VARIANT=$(VARIANT): interactive shell in the machine"
 	@echo "  static-checks $(STATIC_CHECKS)"
 	@echo "  report        TAP + table from the last runs and checks (make check RERUN=1: boot everything again)"
 	@echo "  demo-broken   prove make check fails when a broken timer patch is stacked on the series"
 	@echo "  clean         remove $(BUILD); clean-trees / clean-runs remove only those"
-	@echo "  send-help     the send tooling (testbed/send.mk)"
+	@echo "  send-help     the send tooling (testbed/send/send.mk)"
 
 deps:
 	apt-get update -q
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(DEPS)
 
 fetch:
-	$(TB)/fetch.sh
+	$(TB)/build/fetch.sh
 
 apply: fetch
-	@for v in $(VARIANTS); do $(TB)/apply.sh $$v || exit 1; done
+	@for v in $(VARIANTS); do $(TB)/build/apply.sh $$v || exit 1; done
 
-modules: apply
-	@for v in $(VARIANTS); do $(TB)/build-kvm.sh $$v || exit 1; done
+kernel: apply
+	@for b in $(BASES); do $(TB)/build/build-kernel.sh $$b || exit 1; done
+
+modules: kernel
+	@for v in $(VARIANTS); do $(TB)/build/build-kvm.sh $$v || exit 1; done
 
 selftests: apply
-	$(TB)/build-selftests.sh
+	@for b in $(BASES); do $(TB)/build/build-selftests.sh $$b || exit 1; done
 
-images: modules selftests
-	@mkdir -p $(BUILD)/images
-	@for m in $(MACHINES); do for v in $(VARIANTS); do \
-		$(TB)/guest-plan.sh $$m $$v > $(BUILD)/images/$$m-$$v.plan && \
-		$(TB)/mkimage.sh $$m $$v $(BUILD)/images/$$m/$$v $(BUILD)/images/$$m-$$v.plan || exit 1; \
-	done; done
+# kvm-unit-tests (../shared/kvm-unit-tests or KUT_DIR=) and the QEMU that runs them in the guests
+kut:
+	$(TB)/build/build-kut.sh $(BUILD)/kut
+	$(TB)/build/qemu-bundle.sh $(BUILD)/qemu-bundle
 
-build: modules selftests images
+images: modules selftests kut
+	@for b in $(BOOTS); do m=$${b%%:*} v=$${b#*:}; d=$(BUILD)/images/$$m/$$v; mkdir -p $$d && \
+		$(TB)/boot/guest-plan.sh $$m $$v > $$d.plan && \
+		$(TB)/boot/mkimage.sh $$m $$v $$d $$d.plan || exit 1; \
+	done
 
-# One boot per (machine, variant), all tests of the plan; then the table.
+build: modules selftests kut images
+
+# One boot per (machine, variant), all tests of the plan; then the tables.
 run: build
 	@$(MAKE) --no-print-directory boots
-	@$(TB)/report.sh
+	@$(TB)/check/report.sh
 
-.PHONY: boots
 boots:
-	@for m in $(MACHINES); do for v in $(VARIANTS); do \
-		$(TB)/run-machine.sh $$m $(BUILD)/images/$$m/$$v $(BUILD)/runs/$$m/$$v || exit 1; done; done
+	@$(TB)/boot/run-boots.sh
 
 static-checks: apply
 	@mkdir -p $(BUILD)/checks
 	@for c in $(STATIC_CHECKS); do \
-		$(TB)/run-check.sh $$c $(MAKE) -s --no-print-directory $$c; done
+		$(TB)/check/run-check.sh $$c $(MAKE) -s --no-print-directory $$c; done
 
 check: build
 	@$(MAKE) --no-print-directory static-checks
 	@$(MAKE) --no-print-directory boots
-	@$(TB)/report.sh $(STATIC_CHECKS)
+	@$(TB)/check/report.sh $(STATIC_CHECKS)
 
 report:
-	@$(TB)/report.sh $(STATIC_CHECKS)
+	@$(TB)/check/report.sh $(STATIC_CHECKS)
 
 check-applies: apply
 	$(TB)/check/applies.sh
@@ -114,7 +124,10 @@ check-warnings: apply
 	$(TB)/check/warnings.sh
 
 check-i386: apply
-	$(TB)/check-i386.sh
+	$(TB)/check/i386.sh
+
+check-console-patterns:
+	$(TB)/check/console-patterns.sh
 
 check-shellcheck:
 	$(TB)/check/shellcheck.sh
@@ -123,10 +136,10 @@ check-overlay: apply
 	$(TB)/check/overlay.sh
 
 run-one: modules selftests
-	$(TB)/run-one.sh $(MACHINE) $(VARIANT) $(TEST) $(ARGS)
+	$(TB)/boot/run-one.sh $(MACHINE) $(VARIANT) $(TEST) $(ARGS)
 
 shell: modules selftests
-	$(TB)/run-one.sh -i $(MACHINE) $(VARIANT)
+	$(TB)/boot/run-one.sh -i $(MACHINE) $(VARIANT)
 
 # Proof that the test command catches a broken timer: the series plus a patch that re-arms the
 # periodic hrtimer without advancing it must make `make check` fail (the emulated hosts hang and
@@ -141,7 +154,7 @@ clean:
 	rm -rf $(BUILD)
 
 clean-trees:
-	rm -rf $(BUILD)/trees $(BUILD)/kbuild $(BUILD)/modules
+	rm -rf $(BUILD)/trees $(BUILD)/kbuild $(BUILD)/modules $(BUILD)/kernel
 
 clean-runs:
 	rm -rf $(BUILD)/runs $(BUILD)/images $(BUILD)/checks

@@ -13,9 +13,6 @@ mkdir -p "$BUILD"
 BUILD=$(cd "$BUILD" && pwd)
 JOBS=${JOBS:-2}
 
-VARIANTS="prefix base series"
-MACHINES="bochs-vmx qemu-svm"
-
 # shellcheck source=testbed/versions.conf
 . "$TESTBED/versions.conf"
 
@@ -23,30 +20,82 @@ msg()  { printf '[testbed %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 warn() { printf '[testbed] WARNING: %s\n' "$*" >&2; }
 die()  { printf '[testbed] ERROR: %s\n' "$*" >&2; exit 1; }
 
+# --- bases, variants, machines (testbed/versions.conf) ---------------------------------------
+# A variant is named BASE/NAME, e.g. 7.3/series; versions.conf says which bases exist, which
+# variants and machines each has, and where its kernel comes from.
+
+# usage: bvar NAME BASE; the value of versions.conf's per-base variable NAME_<BASE> (dots as _)
+bvar() {
+	local n="${1}_${2//./_}"
+	printf '%s' "${!n-}"
+}
+
+base_variants() { bvar VARIANTS "$1"; }
+base_machines() { bvar MACHINES "$1"; }
+
+# All variants (BASE/NAME), primary base first.
+all_variants() {
+	local b v
+	for b in $BASES; do
+		for v in $(base_variants "$b"); do
+			echo "$b/$v"
+		done
+	done
+}
+
+# All boots as MACHINE:BASE/NAME.
+all_boots() {
+	local b v m
+	for b in $BASES; do
+		for v in $(base_variants "$b"); do
+			for m in $(base_machines "$b"); do
+				echo "$m:$b/$v"
+			done
+		done
+	done
+}
+
+MACHINES=$(for b in $BASES; do echo "$(base_machines "$b")"; done | tr ' ' '\n' | awk 'NF && !seen[$0]++' | tr '\n' ' ')
+
+# usage: check_variant BASE/NAME; dies unless it is a variant of versions.conf
 check_variant() {
-	case " $VARIANTS " in *" $1 "*) ;; *) die "unknown variant '$1' (one of: $VARIANTS)";; esac
+	local all
+	all=$(all_variants)
+	grep -qxF "$1" <<< "$all" || die "unknown variant '$1' (one of: $(all_variants | tr '\n' ' '))"
 }
 
 check_machine() {
 	case " $MACHINES " in *" $1 "*) ;; *) die "unknown machine '$1' (one of: $MACHINES)";; esac
 }
 
-# Resolved package versions written by fetch.sh: KABI (e.g. 6.12.117+deb12-cloud-amd64),
-# KBUILD_VER (6.12.117+deb12), PKGVER (Debian package version) and DEBROOT (dpkg -x root).
+vbase() { echo "${1%%/*}"; }
+vname() { echo "${1#*/}"; }
+
+# usage: load_resolved [BASE]; reads what fetch.sh resolved for BASE (default: the primary):
+# PKGVER (Debian package version of the source), SRC_TARBALL, SRC_TOP (its top folder),
+# KERNEL_KIND (debug: built here; debian: Debian's image) and, for debian, KVER, KABI, DEBROOT.
 load_resolved() {
-	[ -f "$BUILD/debs/resolved.env" ] || die "no Debian kernel packages yet: run 'make fetch' first"
+	local b=${1:-$PRIMARY_BASE}
+	[ -f "$BUILD/debs/$b/resolved.env" ] ||
+		die "no Debian packages for base $b yet: run 'make fetch' first"
 	# shellcheck source=/dev/null
-	. "$BUILD/debs/resolved.env"
+	. "$BUILD/debs/$b/resolved.env"
+	SRC_CACHE=$BUILD/src/$b
 }
 
-# Paths of one variant.
-tree_dir()    { echo "$BUILD/trees/$1"; }
-kbuild_dir()  { echo "$BUILD/kbuild/$1"; }
-modules_dir() { echo "$BUILD/modules/$1"; }
-image_dir()   { echo "$BUILD/images/$1/$2"; }
-run_dir()     { echo "$BUILD/runs/$1/$2"; }
-SRC_CACHE="$BUILD/src/linux-source"
-SELFTESTS_OUT="$BUILD/selftests"
+# Paths of one variant (BASE/NAME) or base.
+tree_dir()      { echo "$BUILD/trees/$1"; }
+kbuild_dir()    { echo "$BUILD/kbuild/$1"; }
+modules_dir()   { echo "$BUILD/modules/$1"; }
+image_dir()     { echo "$BUILD/images/$1/$2"; }
+run_dir()       { echo "$BUILD/runs/$1/$2"; }
+kernel_dir()    { echo "$BUILD/kernel/$1"; }
+selftests_dir() { echo "$BUILD/selftests/$1"; }
+# kvm-unit-tests (build-kut.sh) and the QEMU that runs them in the guest (qemu-bundle.sh):
+# trees merged into the initramfs of a boot that runs a kut: test
+KUT_OUT=$BUILD/kut
+KUT_LIST=$KUT_OUT/root/kut/tests
+QEMU_BUNDLE=$BUILD/qemu-bundle
 
 # Print the patch files (paths relative to $REPO) of a quilt series file, one per line.
 # Entries are resolved relative to the directory given as $2 (the series' patch dir).
@@ -81,20 +130,28 @@ series_kvm_sources() {
 	done | grep -E '^(arch/x86/kvm|virt/kvm)/.*\.c$' | sort -u || true
 }
 
-# Full ordered patch list (relative to $REPO) for a variant: prep first, then the variant's own.
+# Test-bed patches of BASE applied before anything else (bridge patches; none on the primary).
+base_prep_patches() {
+	series_patches "$TESTBED/bases/$1/prep/series" "testbed/bases/$1/prep"
+}
+
+# Full ordered patch list (relative to $REPO) of a variant BASE/NAME: the base's prep patches,
+# then the variant's own (prefix: testbed/bases/BASE/prefix/series; series: ./series).
 variant_patches() {
-	series_patches "$TESTBED/prep/series" testbed/prep
-	case $1 in
-	prefix) series_patches "$TESTBED/variants/prefix/series" testbed/variants/prefix;;
+	local b v p
+	b=$(vbase "$1") v=$(vname "$1")
+	base_prep_patches "$b"
+	case $v in
+	prefix) series_patches "$TESTBED/bases/$b/prefix/series" "testbed/bases/$b/prefix";;
 	base)   ;;
 	series)
 		project_patches
 		# EXTRA_PATCHES: repo-relative patches stacked on the series, e.g. by 'make demo-broken'
-		local p
 		for p in ${EXTRA_PATCHES:-}; do
 			[ -f "$REPO/$p" ] || die "EXTRA_PATCHES names $p, which does not exist"
 			echo "$p"
 		done;;
+	*) die "no patch list for variant $1";;
 	esac
 }
 
@@ -162,15 +219,37 @@ metric_checks() {
 
 # --- the plan (testbed/plan.conf) ------------------------------------------------------------
 
-# Prints the plan as "name|timeout|needs|command" lines.
+# usage: plan_entries BASE; prints the plan of BASE as "name|timeout|needs|command" lines:
+# PLAN of testbed/plan.conf, then one "kst:NAME" test per selftest of the base's regression
+# suite (build-selftests.sh; SUITE_BASES) that PLAN does not run already, then one "kut:NAME"
+# test per kvm-unit-test of build-kut.sh's list (needs "kut": the tests and QEMU's bundle).
 plan_entries() {
+	local suite t name tmo
 	# shellcheck source=testbed/plan.conf
 	. "$TESTBED/plan.conf"
 	printf '%s\n' "$PLAN" | grep -v '^$'
+	suite=$(selftests_dir "$1")/suite
+	if [ -f "$suite" ]; then
+		while read -r t; do
+			[[ " $SELFTESTS " == *" $t "* ]] || echo "kst:$t|$SUITE_TIMEOUT|$t|$t"
+		done < "$suite"
+	fi
+	[ -f "$KUT_LIST" ] || return 0
+	while IFS='|' read -r name _ _ _ _ tmo; do
+		case $name in ''|'#'*) continue;; esac
+		# kut-run's own timeout is the test's; the guest's leaves room for QEMU's start
+		echo "kut:$name|$((${tmo%s} + 60))|kut|kut-run $name"
+	done < "$KUT_LIST"
 }
 
-# usage: absent_selftests; the plan's selftests that the series tree has no source for.
+# usage: absent_selftests BASE; the plan's selftests not built for BASE (no source in its
+# series tree).
 absent_selftests() {
-	[ -f "$SELFTESTS_OUT/absent" ] || die "selftests not built: run 'make build' first"
-	cat "$SELFTESTS_OUT/absent"
+	local f
+	f=$(selftests_dir "$1")/absent
+	[ -f "$f" ] || die "selftests of $1 not built: run 'make build' first"
+	cat "$f"
 }
+
+# usage: vslug BASE/NAME; the variant as one file-name word (7.3/series -> 7.3-series)
+vslug() { echo "${1//\//-}"; }

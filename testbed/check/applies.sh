@@ -10,7 +10,7 @@ set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 
 bad=0
-for v in $VARIANTS; do
+for v in $(all_variants); do
 	t=$(tree_dir "$v")
 	list=$(variant_patches "$v")
 	if [ ! -f "$t/.testbed-applied" ] || [ "$(cat "$t/.testbed-series.applied" 2> /dev/null)" != "$list" ]; then
@@ -18,7 +18,7 @@ for v in $VARIANTS; do
 		bad=1
 		continue
 	fi
-	offsets=$(grep -c 'with offset\|(offset' "$BUILD/logs/apply-$v.log" 2> /dev/null || true)
+	offsets=$(grep -c 'with offset\|(offset' "$BUILD/logs/apply-$(vslug "$v").log" 2> /dev/null || true)
 	echo "$v: $(printf '%s\n' "$list" | grep -c . || true) patches applied without fuzz, ${offsets:-0} hunks at an offset"
 done
 n=$(project_patches | grep -c . || true)

@@ -11,7 +11,7 @@ set -euo pipefail
 # shellcheck source=testbed/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
-TREE=$(tree_dir series)
+TREE=$(tree_dir "$PRIMARY_BASE/series")
 [ -x "$TREE/scripts/checkpatch.pl" ] || die "no series tree: run 'make apply' first"
 mapfile -t patches < <(project_patches | grep -v '/0000-')
 if [ ${#patches[@]} = 0 ]; then

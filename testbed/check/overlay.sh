@@ -5,15 +5,15 @@
 # The overlay (arch/ tools/ Documentation/ in this repository) holds the new files the series
 # adds: every overlay file must be byte-identical to the series tree's file, and every file the
 # series creates must be in the overlay. Test-bed-only files in those directories are listed in
-# testbed/overlay-exclude (one path per line) and not compared.
+# testbed/check/overlay-exclude (one path per line) and not compared.
 set -euo pipefail
 # shellcheck source=testbed/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
-TREE=$(tree_dir series)
+TREE=$(tree_dir "$PRIMARY_BASE/series")
 [ -f "$TREE/.testbed-applied" ] || die "no series tree: run 'make apply' first"
 cd "$REPO"
-exclude() { grep -qxF "$1" <(grep -v '^#' "$TESTBED/overlay-exclude" 2> /dev/null); }
+exclude() { grep -qxF "$1" <(grep -v '^#' "$TESTBED/check/overlay-exclude" 2> /dev/null); }
 
 bad=0 n=0
 while read -r f; do

@@ -33,7 +33,7 @@ wlog() {
 		# the variant's own build)
 		(cd "$tree" && find arch/x86/kvm virt/kvm \( -name '*.[chS]' -o -name 'Makefile*' -o -name Kconfig \) \
 			! -name '*.mod.c' ! -name 'kvm-asm-offsets.h' -print0 | cpio -0 -pdlm --quiet "$src")
-		"$TESTBED/mk-kbuild-root.sh" "$w/kbuild" "$src"
+		"$TESTBED/build/mk-kbuild-root.sh" "$w/kbuild" "$src"
 		local targets=()
 		while read -r f; do
 			case $f in

@@ -336,7 +336,7 @@ static u64 guest_tick_tsc_at(struct vcpu_ctx *ctx, u64 i)
 {
 	struct kvm_vm *vm = ctx->vcpu->vm;
 
-	return *(u64 *)addr_gva2hva(vm, (vm_vaddr_t)&guest_tick_tsc[ctx->id][i % TICK_RING_SIZE]);
+	return *(u64 *)addr_gva2hva(vm, (gva_t)&guest_tick_tsc[ctx->id][i % TICK_RING_SIZE]);
 }
 
 /* Guest TSC cycles from @from to tick @i. */
@@ -348,13 +348,13 @@ static double tick_delta(struct vcpu_ctx *ctx, u64 i, u64 from)
 static u64 guest_nr_ticks_of(struct vcpu_ctx *ctx)
 {
 	return READ_ONCE(*(u64 *)addr_gva2hva(ctx->vcpu->vm,
-					      (vm_vaddr_t)&guest_nr_ticks[ctx->id]));
+					      (gva_t)&guest_nr_ticks[ctx->id]));
 }
 
 static u64 guest_tmict_tsc_of(struct vcpu_ctx *ctx)
 {
 	return *(u64 *)addr_gva2hva(ctx->vcpu->vm,
-				    (vm_vaddr_t)&guest_tmict_tsc[ctx->id]);
+				    (gva_t)&guest_tmict_tsc[ctx->id]);
 }
 
 /*
@@ -806,7 +806,7 @@ static void measure_baseline(struct vcpu_ctx *ctx)
 static void measure_entry_latency(struct vcpu_ctx *ctx)
 {
 	s64 latency = *(u64 *)addr_gva2hva(ctx->vcpu->vm,
-					   (vm_vaddr_t)&guest_entry_tsc[ctx->id]) - ctx->run_tsc;
+					   (gva_t)&guest_entry_tsc[ctx->id]) - ctx->run_tsc;
 
 	/* The TSC offset is an estimate, the latency may come out negative. */
 	if (latency < 0)
