@@ -37,7 +37,7 @@ DEPS := bochs bochs-term bochsbios vgabios qemu-system-x86 quilt busybox-static 
 
 # Static checks run by `make check`; each is a make target that fails on a problem.
 # Fragments (testbed/*.mk) may append their own.
-STATIC_CHECKS := check-applies check-checkpatch check-warnings check-i386 check-shellcheck check-overlay \
+STATIC_CHECKS := check-applies check-checkpatch check-builds check-shellcheck check-overlay \
 	check-console-patterns
 
 -include $(TB)/send/send.mk
@@ -98,8 +98,9 @@ run: build
 	@$(MAKE) --no-print-directory boots
 	@$(TB)/check/report.sh
 
+# BOOTS_SEL='MACHINE:BASE/VARIANT ...': only these boots (and only these in the report)
 boots:
-	@$(TB)/boot/run-boots.sh
+	@$(TB)/boot/run-boots.sh $(BOOTS_SEL)
 
 static-checks: apply
 	@mkdir -p $(BUILD)/checks
@@ -120,11 +121,9 @@ check-applies: apply
 check-checkpatch: apply
 	$(TB)/check/checkpatch.sh
 
-check-warnings: apply
-	$(TB)/check/warnings.sh
-
-check-i386: apply
-	$(TB)/check/i386.sh
+# KVM x86's build checks on the primary base: bisect, configs, i386, W=1/sparse, selftest build
+check-builds: kernel
+	$(TB)/check/builds.sh
 
 check-console-patterns:
 	$(TB)/check/console-patterns.sh

@@ -55,7 +55,7 @@ all_boots() {
 	done
 }
 
-MACHINES=$(for b in $BASES; do echo "$(base_machines "$b")"; done | tr ' ' '\n' | awk 'NF && !seen[$0]++' | tr '\n' ' ')
+MACHINES=$(for b in $BASES; do base_machines "$b"; echo; done | tr ' ' '\n' | awk 'NF && !seen[$0]++' | tr '\n' ' ')
 
 # usage: check_variant BASE/NAME; dies unless it is a variant of versions.conf
 check_variant() {
@@ -235,7 +235,7 @@ plan_entries() {
 		done < "$suite"
 	fi
 	[ -f "$KUT_LIST" ] || return 0
-	while IFS='|' read -r name _ _ _ _ tmo; do
+	while IFS='|' read -r name _ _ _ _ tmo _; do
 		case $name in ''|'#'*) continue;; esac
 		# kut-run's own timeout is the test's; the guest's leaves room for QEMU's start
 		echo "kut:$name|$((${tmo%s} + 60))|kut|kut-run $name"

@@ -9,7 +9,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 case ${1:-} in
-bases)    printf '%s\n' $BASES;;
+bases)    echo "$BASES" | tr ' ' '\n';;
 variants) all_variants;;
 boots)    all_boots;;
 *)        die "usage: matrix.sh bases|variants|boots";;

@@ -45,11 +45,14 @@ for f in "$STBIN"/*; do
 done
 # kvm-unit-tests and the QEMU that runs them, only for a plan that has a kut: test
 if grep -q '^kut:' "$PLANFILE"; then
-	[ -f "$KUT_LIST" ] && [ -d "$QEMU_BUNDLE/root" ] || die "no kvm-unit-tests or QEMU bundle: run 'make build' first"
+	if [ ! -f "$KUT_LIST" ] || [ ! -d "$QEMU_BUNDLE/root" ]; then
+		die "no kvm-unit-tests or QEMU bundle: run 'make build' first"
+	fi
 	cp -a "$KUT_OUT/root/." "$QEMU_BUNDLE/root/." "$R/"
 fi
 cp "$PLANFILE" "$R/etc/testbed/plan"
 cp "$PLANFILE" "$OUT/plan"
+# shellcheck disable=SC2153 # KERNEL_KIND comes from load_resolved
 if [ "$KERNEL_KIND" = debug ]; then
 	KOBJ=$(kernel_dir "$BASE")/obj
 	KERNEL=$KOBJ/arch/x86/boot/bzImage

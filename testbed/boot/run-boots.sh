@@ -44,7 +44,7 @@ while [ ${#QUEUE[@]} -gt 0 ] || [ ${#RUNNING[@]} -gt 0 ]; do
 			fi
 		done
 	fi
-	if [ $next -lt 0 ]; then
+	if [ "$next" -lt 0 ]; then
 		reap
 		continue
 	fi

@@ -79,10 +79,10 @@ fi
 msg "$MACHINE: booting $(basename "$(dirname "$IMG")")/$(basename "$IMG") (timeout ${HOST_TIMEOUT}s, console: $CONSOLE)"
 start=$(date +%s)
 # Stop the emulator early when the guest is stuck: no console output for STALL_TIMEOUT
-# seconds (a hard-irq storm or lockup: Bochs has no NMI watchdog), a panic, or a guest that
-# printed @@DONE but does not power off. Leaves the reason in RUN/stopped.
+# seconds (a hard-irq storm or lockup: Bochs has no NMI watchdog), a panic, a soft-lockup or
+# RCU-stall report, or a guest that printed @@DONE but does not power off. Leaves the reason in RUN/stopped.
 watchdog() {
-	local pid=$1 size=-1 idle=0 s
+	local pid=$1 size=-1 idle=0 lockup=0 s
 	while kill -0 "$pid" 2> /dev/null; do
 		sleep 5
 		s=$(stat -c %s "$CONSOLE")
@@ -95,6 +95,12 @@ watchdog() {
 			echo "no console output for ${STALL_TIMEOUT}s" > "$RUN/stopped"
 		elif grep -q 'Kernel panic - not syncing' "$CONSOLE" && [ $idle -ge 10 ]; then
 			echo "kernel panic" > "$RUN/stopped"
+		elif grep -qE 'soft lockup - CPU|hard LOCKUP|rcu.*detected stalls' "$CONSOLE"; then
+			# a locked-up guest keeps printing reports and never finishes: give the
+			# first report 30 s to complete, then stop it
+			lockup=$((lockup + 5))
+			[ $lockup -ge 30 ] || continue
+			echo "lockup or RCU stall reported" > "$RUN/stopped"
 		elif grep -q '^@@DONE' "$CONSOLE" && [ $idle -ge 60 ]; then
 			echo "guest did not power off after @@DONE" > "$RUN/stopped"
 		else

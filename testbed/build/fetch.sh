@@ -163,7 +163,9 @@ fetch_debian() {
 	EOT
 }
 
-for b in ${*:-$BASES}; do
+# shellcheck disable=SC2086 # a list of words
+[ $# -gt 0 ] || set -- $BASES
+for b in "$@"; do
 	[ -n "$(bvar SRC "$b")" ] || die "unknown base '$b' (testbed/versions.conf has: $BASES)"
 	APT_OPTS=()
 	suites=$(bvar SUITES "$b")

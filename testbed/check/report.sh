@@ -90,6 +90,7 @@ done
 # --- emulated runs ---------------------------------------------------------------------------
 # BOOTS_SEL (environment): only these boots (MACHINE:BASE/VARIANT words)
 BOOTS=$(all_boots)
+# shellcheck disable=SC2086 # a list of words
 [ -z "${BOOTS_SEL:-}" ] || BOOTS=$(printf '%s\n' $BOOTS_SEL)
 for boot in $BOOTS; do
 	m=${boot%%:*} v=${boot#*:}
