@@ -237,8 +237,9 @@ plan_entries() {
 	[ -f "$KUT_LIST" ] || return 0
 	while IFS='|' read -r name _ _ _ _ tmo _; do
 		case $name in ''|'#'*) continue;; esac
-		# kut-run's own timeout is the test's; the guest's leaves room for QEMU's start
-		echo "kut:$name|$((${tmo%s} + 60))|kut|kut-run $name"
+		# kut-run's timeout is unittests.cfg's times KUT_TIMEOUT_FACTOR; the guest's leaves
+		# room for QEMU's start
+		echo "kut:$name|$((${tmo%s} * KUT_TIMEOUT_FACTOR + 60))|kut|kut-run -x $KUT_TIMEOUT_FACTOR $name"
 	done < "$KUT_LIST"
 }
 

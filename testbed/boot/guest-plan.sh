@@ -22,7 +22,7 @@ check_variant "$VARIANT"
 . "$TESTBED/boot/machines/$MACHINE.conf"
 BASE=$(vbase "$VARIANT")
 # the machine's per-base options for the plan (plan.conf)
-PAUSE_TEST_SUBTESTS=$(bvar PAUSE_TEST_SUBTESTS "$BASE")
+PAUSE_TEST_PLAIN=$(bvar PAUSE_TEST_PLAIN "$BASE")
 STBIN=$(selftests_dir "$BASE")/bin
 absent=" $(absent_selftests "$BASE" | tr '\n' ' ') "
 
