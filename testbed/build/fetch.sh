@@ -93,6 +93,17 @@ download_unpack() {
 	touch "$dir/root/.complete"
 }
 
+# usage: source_env KIND VERSION PACKAGE DIR; the resolved.env lines every base has
+source_env() {
+	cat <<-EOT
+		KERNEL_KIND=$1
+		PKGVER=$2
+		SRC_PKG=$3
+		SRC_TARBALL=$4/root/usr/src/$3.tar.xz
+		SRC_TOP=$3
+	EOT
+}
+
 # A base whose kernel the test bed builds: only the source package.
 fetch_debug() {
 	local b=$1 src pin v fb p
@@ -105,15 +116,9 @@ fetch_debug() {
 		v=$(pkg_version "$p")
 		warn "$b: pinned $src=$pin is not in the archive; falling back to $p=$v (update PIN_${b//./_} in testbed/versions.conf)"
 	fi
-	local dir=$BUILD/debs/$b/$v top=$p
-	download_unpack "$dir" "usr/src/$top.tar.xz" "$p=$v"
-	cat <<-EOT
-		KERNEL_KIND=debug
-		PKGVER=$v
-		SRC_PKG=$p
-		SRC_TARBALL=$dir/root/usr/src/$top.tar.xz
-		SRC_TOP=$top
-	EOT
+	local dir=$BUILD/debs/$b/$v
+	download_unpack "$dir" "usr/src/$p.tar.xz" "$p=$v"
+	source_env debug "$v" "$p" "$dir"
 }
 
 # Does the archive have a complete, version-consistent Debian kernel set for ABI prefix $2 of
@@ -151,12 +156,8 @@ fetch_debian() {
 	download_unpack "$dir" "usr/src/$src.tar.xz" "linux-image-$kabi=$v" "linux-headers-$kabi=$v" \
 		"linux-headers-$kver-common=$v" "linux-kbuild-$kver=$v" "$src=$v"
 	[ -f "$dir/root/boot/vmlinuz-$kabi" ] || die "$b: linux-image-$kabi did not unpack a kernel; see $dir"
+	source_env debian "$v" "$src" "$dir"
 	cat <<-EOT
-		KERNEL_KIND=debian
-		PKGVER=$v
-		SRC_PKG=$src
-		SRC_TARBALL=$dir/root/usr/src/$src.tar.xz
-		SRC_TOP=$src
 		KVER=$kver
 		KABI=$kabi
 		DEBROOT=$dir/root
