@@ -30,6 +30,10 @@
 # and an edited patch re-runs only the builds it changes), logs/. Exit status 0 when no
 # build fails.
 set -euo pipefail
+# Run from 'make -s check-builds', the sub-makes would inherit -s through MAKEFLAGS and kbuild
+# would not print the "CHECK file.c" lines the sparse check looks for: every make here gets
+# its own flags.
+unset MAKEFLAGS MFLAGS MAKELEVEL
 # shellcheck source=testbed/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
