@@ -5,15 +5,19 @@
 # Run the boots (run-machine.sh on the images of 'make images'), BOOT_JOBS at a time (default
 # 2, one per core): every emulator is single-threaded. Never two QEMU boots at once: QEMU TCG
 # delivers timer interrupts later the busier the host is, while Bochs' guest time follows its
-# instruction count and does not care. Bochs boots, the longest, start first. Fails if a boot
-# could not be run at all (a test's outcome is judged by report.sh, not here).
+# instruction count and does not care. So one lane runs the QEMU boots back to back, the
+# longest (those with the regression suites: base, then series, of the primary base) first,
+# and the other lanes run the Bochs boots meanwhile. Fails if a boot could not be run at all
+# (a test's outcome is judged by report.sh, not here).
 set -euo pipefail
 # shellcheck source=testbed/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
 BOOT_JOBS=${BOOT_JOBS:-2}
+# order: QEMU boots of the primary base's base and series, the other QEMU boots, then Bochs
 mapfile -t QUEUE < <(if [ $# -gt 0 ]; then printf '%s\n' "$@"; else all_boots; fi |
-	awk '{ print ($0 ~ /^qemu/ ? 1 : 0), $0 }' | sort -s -k1,1n | cut -d' ' -f2)
+	awk -v p="$PRIMARY_BASE" '{ print ($0 ~ /^qemu/ ? ($0 ~ ":" p "/(base|series)$" ? 0 : 1) : 2), $0 }' |
+	sort -s -k1,1n | cut -d' ' -f2)
 
 declare -A RUNNING=()   # pid -> boot
 failed=0
