@@ -5,7 +5,7 @@
 # builds the KVM modules per variant, the KVM selftests and kvm-unit-tests, boots emulated VMX
 # (Bochs) and SVM (QEMU TCG) machines and checks every outcome against testbed/expectations.
 #
-#   make run      main job: apply, build, boot both machines with every variant, results table
+#   make run      main job: apply, build, boot every machine with every variant, results tables
 #   make check    static checks + the emulated runs, TAP, "N passed, N failed"; what CI runs
 #   make help     all targets
 #
