@@ -72,7 +72,7 @@ vbase() { echo "${1%%/*}"; }
 vname() { echo "${1#*/}"; }
 
 # usage: load_resolved [BASE]; reads what fetch.sh resolved for BASE (default: the primary):
-# PKGVER (Debian package version of the source), SRC_TARBALL, SRC_TOP (its top folder),
+# PKGVER (Debian package version of the source), SRC_PKG (its name, also the tarball's top folder), SRC_TARBALL,
 # KERNEL_KIND (debug: built here; debian: Debian's image) and, for debian, KVER, KABI, DEBROOT.
 load_resolved() {
 	local b=${1:-$PRIMARY_BASE}

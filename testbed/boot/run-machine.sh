@@ -27,7 +27,14 @@ check_machine "$MACHINE"
 # A boot whose inputs (image contents, machine, harness) did not change since its last
 # complete run is not repeated, unless RERUN=1: after editing one patch of the series, only
 # the series variant boots again.
-KEY=$({ cat "$IMG/inputs"; cat "$TESTBED"/boot/machines/* "$0" "$TESTBED/check/scan-console.sh"; } |
+# The machine's configuration counts with the files it sources (bochs-vmx-pt0 sources
+# bochs-vmx.conf) and Bochs' template, not the other machines'.
+CONFS=("$TESTBED/boot/machines/$MACHINE.conf")
+while read -r f; do
+	[ -f "$TESTBED/boot/machines/$f" ] && CONFS+=("$TESTBED/boot/machines/$f")
+done < <(grep -o '[a-z0-9-]*\.conf' "${CONFS[0]}" | sort -u)
+[ "$EMULATOR" != bochs ] || CONFS+=("$TESTBED/boot/machines/bochsrc.in")
+KEY=$({ cat "$IMG/inputs"; cat "${CONFS[@]}" "$0" "$TESTBED/check/scan-console.sh"; } |
 	sha256sum | cut -d' ' -f1)
 if [ $INTERACTIVE = 0 ] && [ "${RERUN:-0}" != 1 ] && [ -f "$RUN/results" ] &&
 	[ "$(cat "$RUN/key" 2> /dev/null)" = "$KEY" ]; then

@@ -100,7 +100,6 @@ source_env() {
 		PKGVER=$2
 		SRC_PKG=$3
 		SRC_TARBALL=$4/root/usr/src/$3.tar.xz
-		SRC_TOP=$3
 	EOT
 }
 

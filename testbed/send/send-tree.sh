@@ -54,7 +54,7 @@ extract_base() {
 	fi
 	tarball=$SRC_TARBALL
 	[ -f "$tarball" ] || die "$tarball is missing: run 'make fetch' first"
-	top=$SRC_TOP
+	top=$SRC_PKG
 	msg "extracting $(wc -l < "$FILES") base files from $(basename "$tarball") (~30 s)"
 	# Files the patches create are not in the tarball: tar reports them and exits 1 or 2.
 	sed "s|^|$top/|" "$FILES" |
