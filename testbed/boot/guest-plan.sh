@@ -21,8 +21,6 @@ check_variant "$VARIANT"
 # shellcheck source=testbed/boot/machines/bochs-vmx.conf
 . "$TESTBED/boot/machines/$MACHINE.conf"
 BASE=$(vbase "$VARIANT")
-# the machine's per-base options for the plan (plan.conf)
-PAUSE_TEST_PLAIN=$(bvar PAUSE_TEST_PLAIN "$BASE")
 STBIN=$(selftests_dir "$BASE")/bin
 absent=" $(absent_selftests "$BASE" | tr '\n' ' ') "
 

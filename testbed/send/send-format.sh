@@ -44,9 +44,9 @@ if [ "$N" -gt 1 ]; then
 	P=$((N - 1))
 	if prev_version_branch "$P"; then
 		ARGS+=(--range-diff="base..v$P" --creation-factor=80)
-		msg "adding a range-diff against v$P (tag series-v$P) to the cover letter"
+		msg "adding a range-diff against v$P (series-v$P) to the cover letter"
 	else
-		warn "no range-diff: tag series-v$P is missing or its patches do not apply to the base"
+		warn "no range-diff: series-v$P is unknown (no tag, no testbed/send/versions entry) or its patches do not apply to the base"
 	fi
 fi
 

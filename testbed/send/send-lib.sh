@@ -131,21 +131,34 @@ series_recipients() {
 	mv "$dir/cc.tmp" "$dir/cc"
 }
 
+# usage: version_commit P
+# Print the commit of this repository that held version P of the series: tag series-vP or,
+# where tags did not travel (e.g. a clone without them), the commit testbed/send/versions
+# records for P (lines "P COMMIT", written by tag-series.sh).  Fails if neither exists.
+version_commit() {
+	local p=$1 c
+	if git -C "$REPO" rev-parse -q --verify "refs/tags/series-v$p^{commit}" 2>/dev/null; then
+		return 0
+	fi
+	c=$(awk -v p="$p" '$1 == p { print $2 }' "$TESTBED/send/versions" 2>/dev/null | tail -n 1)
+	[ -n "$c" ] && git -C "$REPO" rev-parse -q --verify "$c^{commit}" 2>/dev/null
+}
+
 # usage: prev_version_branch P
 # Make branch vP in the send tree from the patches of tag series-vP of this repository (see
 # README, 'Sending the series'), applied to the base with git am.  Fails if there is no such
 # tag or its patches do not apply.  Leaves the series branch checked out.
 prev_version_branch() {
-	local p=$1 tmp e f i=0 rc=0
-	git -C "$REPO" rev-parse -q --verify "refs/tags/series-v$p" >/dev/null || return 1
+	local p=$1 tmp e f i=0 rc=0 rev
+	rev=$(version_commit "$p") || return 1
 	tmp=$(mktemp -d)
-	git -C "$REPO" show "series-v$p:series" > "$tmp/series" 2>/dev/null || { rm -rf "$tmp"; return 1; }
+	git -C "$REPO" show "$rev:series" > "$tmp/series" 2>/dev/null || { rm -rf "$tmp"; return 1; }
 	while read -r e _; do
 		case $e in ''|'#'*|*0000-cover-letter.patch) continue;; esac
 		i=$((i + 1))
 		f=$tmp/$(printf '%04d' "$i")
-		git -C "$REPO" show "series-v$p:patches/$e" > "$f" 2>/dev/null ||
-			git -C "$REPO" show "series-v$p:$e" > "$f" 2>/dev/null ||
+		git -C "$REPO" show "$rev:patches/$e" > "$f" 2>/dev/null ||
+			git -C "$REPO" show "$rev:$e" > "$f" 2>/dev/null ||
 			{ rm -rf "$tmp"; return 1; }
 	done < "$tmp/series"
 	rm -f "$tmp/series"

@@ -3,7 +3,7 @@
 #
 # usage: send-range-diff.sh N
 # Print 'git range-diff' between version N-1 of the series (the patches committed at tag
-# series-v(N-1) of this repository, made by 'make tag-series V=N-1' when that version was
+# series-v(N-1) of this repository, or at the commit testbed/send/versions records, made by 'make tag-series V=N-1' when that version was
 # sent) and the current ./series, both applied to the same base in the send tree.  Also kept
 # in $BUILD/send/range-diff-v(N-1)-vN.txt, for the cover letter's changelog.
 set -euo pipefail
@@ -14,8 +14,8 @@ N=${1:-}
 check_version "$N"
 [ "$N" -gt 1 ] || die "v1 has no previous version: give V=2 or later"
 P=$((N - 1))
-git -C "$REPO" rev-parse -q --verify "refs/tags/series-v$P" >/dev/null ||
-	die "no tag series-v$P: tag the commit that held the patches of v$P ('git tag series-v$P <commit>'; 'make tag-series V=$P' tags HEAD)"
+version_commit "$P" >/dev/null ||
+	die "no tag series-v$P and no entry for $P in testbed/send/versions: record the commit that held the patches of v$P ('git tag -a series-v$P <commit>'; 'make tag-series V=$P' tags HEAD)"
 
 "$TESTBED/send/send-tree.sh"
 need_send_tree

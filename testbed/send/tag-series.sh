@@ -4,7 +4,8 @@
 # usage: tag-series.sh N
 # Tag the current commit of this repository as series-vN, the record of what version N of the
 # series was (./series and patches/ at that commit); send-range-diff.sh and send-format.sh use
-# it to compare later versions.  Refuses if the tag exists or ./series or patches/ have
+# it to compare later versions.  The commit is also appended to testbed/send/versions, for
+# clones without the tag.  Refuses if the tag exists or ./series or patches/ have
 # uncommitted changes, so that the tag holds exactly what was sent.
 set -euo pipefail
 # shellcheck source=testbed/send/send-lib.sh
@@ -21,4 +22,5 @@ if [ -n "$(git -C "$REPO" status --porcelain -- series patches)" ]; then
 	die "./series or patches/ have uncommitted changes (above): commit them first"
 fi
 git -C "$REPO" tag -a "series-v$N" -m "series v$N as sent" HEAD
-msg "tagged $(git -C "$REPO" rev-parse --short HEAD) as series-v$N (push the tag with the branch)"
+printf '%s %s\n' "$N" "$(git -C "$REPO" rev-parse HEAD)" >> "$TESTBED/send/versions"
+msg "tagged $(git -C "$REPO" rev-parse --short HEAD) as series-v$N and recorded it in testbed/send/versions (commit that file; push the tag with the branch)"
