@@ -144,6 +144,26 @@ version_commit() {
 	[ -n "$c" ] && git -C "$REPO" rev-parse -q --verify "$c^{commit}" 2>/dev/null
 }
 
+# usage: version_patches_text P
+# Print the patches of version P of the series (see version_commit) concatenated, or nothing.
+version_patches_text() {
+	local rev e
+	rev=$(version_commit "$1") || return 0
+	git -C "$REPO" show "$rev:series" 2>/dev/null | while read -r e _; do
+		case $e in ''|'#'*|*0000-cover-letter.patch) continue;; esac
+		git -C "$REPO" show "$rev:patches/$e" 2>/dev/null || git -C "$REPO" show "$rev:$e" 2>/dev/null
+	done
+}
+
+# usage: versions_sent
+# Print the version numbers of the series recorded as sent (tags series-vN, testbed/send/versions).
+versions_sent() {
+	{
+		git -C "$REPO" tag -l 'series-v*' | sed 's/^series-v//'
+		awk '$1 ~ /^[0-9]+$/ { print $1 }' "$TESTBED/send/versions" 2>/dev/null
+	} | grep -E '^[0-9]+$' | sort -un
+}
+
 # usage: prev_version_branch P
 # Make branch vP in the send tree from the patches of tag series-vP of this repository (see
 # README, 'Sending the series'), applied to the base with git am.  Fails if there is no such

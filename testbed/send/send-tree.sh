@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # usage: send-tree.sh
-# Make the send tree $BUILD/send/tree (see send-lib.sh): the base files from the unpacked
-# source cache of the primary base or, without one, straight from Debian's linux-source tarball;
-# the base's prep patches (testbed/bases/BASE/prep/series, none on 7.3) applied and committed
+# Make the send tree $BUILD/send/tree (see send-lib.sh): the base files (those the series, the
+# versions sent before it and SEND_EXTRA_FILES touch) from the unpacked source cache of the
+# primary base or, without one, straight from Debian's linux-source tarball; the base's prep
+# patches (testbed/bases/BASE/prep/series, none on 7.3) applied and committed
 # (tag 'base'); then the project's series applied with 'git am'
 # (branch 'series').  Incremental: the base is rebuilt only when the Debian version, the prep
 # series or the set of touched files changed; the series is re-applied when a patch changed.
@@ -27,6 +28,10 @@ mkdir -p "$SEND_DIR"
 {
 	tr ' ' '\n' <<< "$SEND_EXTRA_FILES"
 	patch_touched_files "${PREP[@]/#/$REPO/}" "${SERIES[@]/#/$REPO/}"
+	# and what earlier versions touched, so that their patches apply for the range-diff
+	for v in $(versions_sent); do
+		version_patches_text "$v" | patch_touched_files
+	done
 } | grep -v '^$' | sort -u > "$FILES.new"
 mv "$FILES.new" "$FILES"
 
