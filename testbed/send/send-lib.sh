@@ -144,15 +144,30 @@ version_commit() {
 	[ -n "$c" ] && git -C "$REPO" rev-parse -q --verify "$c^{commit}" 2>/dev/null
 }
 
-# usage: version_patches_text P
-# Print the patches of version P of the series (see version_commit) concatenated, or nothing.
-version_patches_text() {
-	local rev e
-	rev=$(version_commit "$1") || return 0
-	git -C "$REPO" show "$rev:series" 2>/dev/null | while read -r e _; do
+# usage: version_patches_to_dir P DIR
+# Write the patches of version P of the series (see version_commit) to DIR as 0001, 0002, ...
+# in series order.  Fails if P is unknown, lists no patch, or a listed patch is missing.
+version_patches_to_dir() {
+	local p=$1 dir=$2 rev e i=0
+	rev=$(version_commit "$p") || return 1
+	git -C "$REPO" show "$rev:series" > "$dir/series" 2>/dev/null || return 1
+	while read -r e _; do
 		case $e in ''|'#'*|*0000-cover-letter.patch) continue;; esac
-		git -C "$REPO" show "$rev:patches/$e" 2>/dev/null || git -C "$REPO" show "$rev:$e" 2>/dev/null
-	done
+		i=$((i + 1))
+		git -C "$REPO" show "$rev:patches/$e" > "$dir/$(printf '%04d' "$i")" 2>/dev/null ||
+			git -C "$REPO" show "$rev:$e" > "$dir/$(printf '%04d' "$i")" 2>/dev/null || return 1
+	done < "$dir/series"
+	rm -f "$dir/series"
+	[ "$i" -gt 0 ]
+}
+
+# usage: version_patches_text P
+# Print the patches of version P of the series concatenated, or nothing.
+version_patches_text() {
+	local tmp
+	tmp=$(mktemp -d)
+	version_patches_to_dir "$1" "$tmp" && cat "$tmp"/0*
+	rm -rf "$tmp"
 }
 
 # usage: versions_sent
@@ -169,20 +184,9 @@ versions_sent() {
 # README, 'Sending the series'), applied to the base with git am.  Fails if there is no such
 # tag or its patches do not apply.  Leaves the series branch checked out.
 prev_version_branch() {
-	local p=$1 tmp e f i=0 rc=0 rev
-	rev=$(version_commit "$p") || return 1
+	local p=$1 tmp rc=0
 	tmp=$(mktemp -d)
-	git -C "$REPO" show "$rev:series" > "$tmp/series" 2>/dev/null || { rm -rf "$tmp"; return 1; }
-	while read -r e _; do
-		case $e in ''|'#'*|*0000-cover-letter.patch) continue;; esac
-		i=$((i + 1))
-		f=$tmp/$(printf '%04d' "$i")
-		git -C "$REPO" show "$rev:patches/$e" > "$f" 2>/dev/null ||
-			git -C "$REPO" show "$rev:$e" > "$f" 2>/dev/null ||
-			{ rm -rf "$tmp"; return 1; }
-	done < "$tmp/series"
-	rm -f "$tmp/series"
-	[ "$i" -gt 0 ] || { rm -rf "$tmp"; return 1; }
+	version_patches_to_dir "$p" "$tmp" || { rm -rf "$tmp"; return 1; }
 	sgit checkout -q -B "v$p" base
 	sgit am -q -3 --committer-date-is-author-date "$tmp"/0* >/dev/null 2>&1 || { sgit am --abort >/dev/null 2>&1; rc=1; }
 	sgit checkout -q series

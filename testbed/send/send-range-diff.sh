@@ -3,8 +3,8 @@
 #
 # usage: send-range-diff.sh N
 # Print 'git range-diff' between version N-1 of the series (the patches committed at tag
-# series-v(N-1) of this repository, or at the commit testbed/send/versions records, made by 'make tag-series V=N-1' when that version was
-# sent) and the current ./series, both applied to the same base in the send tree.  Also kept
+# series-v(N-1) of this repository or at the commit testbed/send/versions records, both made
+# by 'make tag-series V=N-1' when that version was sent) and the current ./series, both applied to the same base in the send tree.  Also kept
 # in $BUILD/send/range-diff-v(N-1)-vN.txt, for the cover letter's changelog.
 set -euo pipefail
 # shellcheck source=testbed/send/send-lib.sh
