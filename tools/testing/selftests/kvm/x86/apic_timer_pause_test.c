@@ -373,22 +373,34 @@ static int cmp_double(const void *a, const void *b)
 /*
  * The TMICT write starts the grid, but KVM handles the write only after the
  * guest's timestamp, which can take long on a loaded or emulated host.  Move
- * the anchor by the median lateness of the @nr ticks from @first on, e.g. of
- * the ticks before the pause, so that it sits where they typically arrived;
- * a tick that came very late, e.g. while the host stalled the guest, doesn't
- * move it.  Take the lateness of the ticks relative to the first one, so that
- * ticks about half a period late don't wrap around.
+ * the anchor to the densest cluster of the @nr ticks from @first on, e.g. of
+ * the ticks before the pause: to the median of the most ticks that arrived
+ * within the tolerance of each other.  Interrupts can only come late, and on
+ * a loaded host many of them may, by varying amounts, while the ticks on time
+ * arrive together.  Lateness wraps around at half a period, so look for the
+ * cluster on a circle, i.e. on the sorted lateness and again a period later.
  */
 static void anchor_grid_on_ticks(struct test_ctx *ctx, u64 first, u64 nr)
 {
-	double late[TICK_LOG_SIZE];
-	u64 i;
+	double late[2 * TICK_LOG_SIZE], period = ns_to_tsc(ctx, ctx->grid_period_ns);
+	double tol = ns_to_tsc(ctx, ctx->grid_tolerance_ns);
+	u64 i, j = 0, best = 0, best_nr = 0;
 
-	ctx->anchor += (s64)grid_lateness(ctx, tick(first));
 	for (i = 0; i < nr; i++)
 		late[i] = grid_lateness(ctx, tick(first + i));
 	qsort(late, nr, sizeof(late[0]), cmp_double);
-	ctx->anchor += (s64)late[nr / 2];
+	for (i = 0; i < nr; i++)
+		late[nr + i] = late[i] + period;
+
+	for (i = 0; i < nr; i++) {
+		while (j < i + nr && late[j] - late[i] <= tol)
+			j++;
+		if (j - i > best_nr) {
+			best = i;
+			best_nr = j - i;
+		}
+	}
+	ctx->anchor += (s64)late[best + best_nr / 2];
 }
 
 /*
