@@ -32,7 +32,7 @@ ARGS ?=
 DEPS := bochs bochs-term bochsbios vgabios qemu-system-x86 quilt busybox-static sparse \
 	shellcheck xorriso isolinux syslinux-common cpio bc flex bison libelf-dev libssl-dev \
 	gcc make git b4 git-email zstd xz-utils kmod python3-sphinx python3-sphinx-rtd-theme rsync \
-	file bsdextrautils libc6-dev perl patch \
+	file bsdextrautils libc6-dev perl patch gnuplot-nox \
 	libmailtools-perl libemail-valid-perl libauthen-sasl-perl libio-socket-ssl-perl
 
 # Static checks run by `make check`; each is a make target that fails on a problem.
@@ -43,7 +43,8 @@ STATIC_CHECKS := check-applies check-checkpatch check-builds check-shellcheck ch
 -include $(TB)/send/send.mk
 
 .PHONY: help deps fetch apply kernel build modules selftests kut images run check static-checks report \
-	boots run-one shell demo-broken clean clean-trees clean-runs $(STATIC_CHECKS)
+	boots run-one shell demo-broken bench bench-smoke bench-report clean clean-trees clean-runs \
+	$(STATIC_CHECKS)
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -58,6 +59,9 @@ help:
 	@echo "  static-checks $(STATIC_CHECKS)"
 	@echo "  report        TAP + table from the last runs and checks (make check RERUN=1: boot everything again)"
 	@echo "  demo-broken   prove the tests fail with each broken timer patch of testbed/demo stacked on the series"
+	@echo "  bench         the benchmark (testbed/bench): CSVs, plots and tables in $(BUILD)/bench"
+	@echo "  bench-smoke   only the smoke entry that make check runs (bench-smoke), on the bench's boots"
+	@echo "  bench-report  CSVs, plots and tables again from the last bench boots"
 	@echo "  clean         remove $(BUILD); clean-trees / clean-runs remove only those"
 	@echo "  send-help     the send tooling (testbed/send/send.mk)"
 
@@ -145,6 +149,27 @@ shell: modules selftests
 # those tests are part of `make check`. Re-applies the plain series at the end.
 demo-broken: kernel selftests
 	$(TB)/demo/demo.sh
+
+# The benchmark (testbed/bench, testbed/bench/bench.conf): timer_bench built against the
+# selftest library, one boot per machine and variant of the primary base (at nice 10, one at
+# a time), then CSVs, PNG plots (gnuplot) and the summary tables. BENCH_BOOTS='MACHINE:BASE/VARIANT
+# ...' selects boots, BENCH_FILTER='REGEX' plan entries (testbed/bench/run-bench.sh).
+BENCH_BOOTS ?=
+bench: modules selftests
+	$(TB)/bench/build-bench.sh
+	$(TB)/bench/run-bench.sh $(BENCH_BOOTS)
+	@$(MAKE) --no-print-directory bench-report BENCH_PUBLISH=1
+
+bench-smoke: modules selftests
+	$(TB)/bench/build-bench.sh
+	BENCH_PART=smoke BENCH_FILTER=bench-smoke $(TB)/bench/run-bench.sh $(BENCH_BOOTS)
+	@$(MAKE) --no-print-directory bench-report
+
+BENCH_PUBLISH ?= 0
+bench-report:
+	$(TB)/bench/collect.sh
+	BENCH_PUBLISH=$(BENCH_PUBLISH) $(TB)/bench/plot.sh
+	$(TB)/bench/summary.sh
 
 clean:
 	rm -rf $(BUILD)

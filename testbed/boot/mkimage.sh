@@ -3,8 +3,8 @@
 #
 # usage: mkimage.sh MACHINE BASE/VARIANT OUTDIR PLANFILE [KERNEL-ARGS...]
 # Assemble the boot image of one emulated machine in OUTDIR: initrd.gz (busybox-static,
-# testbed/guest/*, the variant's KVM modules, the base's static selftests that PLANFILE names,
-# the guest plan PLANFILE), cmdline and, for Bochs, boot.iso (isolinux), and "inputs", the
+# testbed/guest/* and testbed/bench/guest/*, the variant's KVM modules, the base's static
+# selftests that PLANFILE names, the files TB_EXTRA_FILES names, the guest plan PLANFILE), cmdline and, for Bochs, boot.iso (isolinux), and "inputs", the
 # checksums of everything the boot depends on. The kernel is the base's: the debug kernel
 # built by build-kernel.sh, or Debian's image. Takes a few seconds.
 set -euo pipefail
@@ -35,8 +35,13 @@ R=$OUT/root
 mkdir -p "$R/bin" "$R/tests" "$R/lib/testbed" "$R/etc/testbed" "$R/proc" "$R/sys" "$R/dev" "$R/tmp"
 cp "$BUSYBOX" "$R/bin/busybox"
 cp "$TESTBED/guest/init" "$R/init"
-for f in "$TESTBED"/guest/*; do
+for f in "$TESTBED"/guest/* "$TESTBED"/bench/guest/*; do
 	[ "$(basename "$f")" = init ] || cp "$f" "$R/bin/"
+done
+# TB_EXTRA_FILES (environment): more files for /tests, e.g. the bench's program (testbed/bench)
+for f in ${TB_EXTRA_FILES:-}; do
+	[ -f "$f" ] || die "TB_EXTRA_FILES names $f, which does not exist"
+	cp "$f" "$R/tests/"
 done
 # only the selftests the plan runs: the whole suite would make the initrd slow to load in Bochs
 for f in "$STBIN"/*; do

@@ -22,6 +22,10 @@ RUN=${3:?usage: run-machine.sh [-i] MACHINE IMAGEDIR RUNDIR}
 check_machine "$MACHINE"
 # shellcheck source=testbed/boot/machines/bochs-vmx.conf
 . "$TESTBED/boot/machines/$MACHINE.conf"
+# TB_HOST_TIMEOUT, TB_STALL_TIMEOUT (environment): other bounds than the machine's, e.g. for
+# the bench's long boots
+HOST_TIMEOUT=${TB_HOST_TIMEOUT:-$HOST_TIMEOUT}
+STALL_TIMEOUT=${TB_STALL_TIMEOUT:-$STALL_TIMEOUT}
 [ -f "$IMG/cmdline" ] || die "no image in $IMG: run 'make build' first"
 
 # A boot whose inputs (image contents, machine, harness) did not change since its last
