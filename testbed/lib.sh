@@ -197,6 +197,25 @@ attempts() {
 	echo "$out"
 }
 
+# usage: metric_eval METRICS TEST EXPR; evaluate a metric check's EXPR (an awk expression over
+# metric names) with TEST's lines of the metrics file METRICS. Sets METRIC_VALS ("name=value;"
+# per metric that EXPR uses) and METRIC_MISSING (those TEST did not print). Returns 0 if EXPR
+# holds, 3 if a metric is missing, another non-zero status if EXPR does not hold.
+metric_eval() {
+	local id val
+	METRIC_VALS="" METRIC_MISSING=""
+	while read -r id; do
+		val=$(awk -v t="$2" -v id="$id" '$1 == t && $2 == id { print $3 }' "$1")
+		if [ -n "$val" ]; then
+			METRIC_VALS="$METRIC_VALS$id=$val;"
+		else
+			METRIC_MISSING="$METRIC_MISSING $id"
+		fi
+	done < <(grep -oE '[a-z_][a-z_0-9]*' <<< "$3" | sort -u)
+	[ -z "$METRIC_MISSING" ] || return 3
+	awk "BEGIN { $METRIC_VALS exit !($3) }"
+}
+
 # usage: metric_checks MACHINE VARIANT TEST; prints "LABEL EXPR REASON" per metric check of
 # TEST (the last matching line per label).
 metric_checks() {

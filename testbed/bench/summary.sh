@@ -103,12 +103,8 @@ for rf in "${SMOKE[@]}"; do
 	echo "$([ "$out" = "${EXPECT:-pass}" ] && echo ok || echo FAIL) $m $v bench-smoke: $out (expected ${EXPECT:-pass}, ${secs}s guest)"
 	while read -r label expr _; do
 		[ -n "$label" ] || continue
-		vals=""
-		while read -r id; do
-			vals="$vals$id=$(awk -v id="$id" '$1 == "bench-smoke" && $2 == id { print $3 }' "$B/runs/$f");"
-		done < <(grep -oE '[a-z_][a-z_0-9]*' <<< "$expr" | sort -u)
-		if awk "BEGIN { $vals exit !($expr) }" 2> /dev/null; then res=ok; else res=FAIL; fi
-		echo "$res $m $v bench-smoke:$label ${vals//;/ }"
+		if metric_eval "$B/runs/$f" bench-smoke "$expr" 2> /dev/null; then res=ok; else res=FAIL; fi
+		echo "$res $m $v bench-smoke:$label ${METRIC_VALS//;/ }${METRIC_MISSING:+ missing:$METRIC_MISSING}"
 	done < <(metric_checks "$m" "$v" bench-smoke)
 done
 echo

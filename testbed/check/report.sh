@@ -39,7 +39,7 @@ test_output() {
 
 # usage: metrics MACHINE VARIANT TEST OUTCOME: TAP lines for the metric checks of TEST
 metrics() {
-	local m=$1 v=$2 name=$3 out=$4 label expr reason mdesc row vals val missing id
+	local m=$1 v=$2 name=$3 out=$4 label expr reason mdesc row rc
 	while read -r label expr reason; do
 		[ -n "$label" ] || continue
 		mdesc="$m/$v $name:$label [$expr]"
@@ -49,24 +49,16 @@ metrics() {
 			cell "$row" "$m/$v" "skip"
 			continue
 		fi
-		# the metrics the expression uses, as awk assignments "name=value;"
-		vals="" missing=""
-		while read -r id; do
-			val=$(awk -v t="$name" -v id="$id" '$1 == t && $2 == id { print $3 }' "$(run_dir "$m" "$v")/metrics")
-			if [ -n "$val" ]; then
-				vals="$vals$id=$val;"
-			else
-				missing="$missing $id"
-			fi
-		done < <(grep -oE '[a-z_][a-z_0-9]*' <<< "$expr" | sort -u)
-		if [ -n "$missing" ]; then
-			tap notok "$mdesc" "metric(s)$missing not printed by $name (timer-trace and the selftest's -v pause lines)"
+		rc=0
+		metric_eval "$(run_dir "$m" "$v")/metrics" "$name" "$expr" || rc=$?
+		if [ $rc = 3 ]; then
+			tap notok "$mdesc" "metric(s)$METRIC_MISSING not printed by $name (timer-trace and the selftest's -v pause lines)"
 			cell "$row" "$m/$v" "none!"
-		elif awk "BEGIN { $vals exit !($expr) }"; then
-			tap ok "$mdesc: ${vals//;/ }"
+		elif [ $rc = 0 ]; then
+			tap ok "$mdesc: ${METRIC_VALS//;/ }"
 			cell "$row" "$m/$v" "yes="
 		else
-			tap notok "$mdesc: ${vals//;/ }" "expected $expr: $reason"
+			tap notok "$mdesc: ${METRIC_VALS//;/ }" "expected $expr: $reason"
 			cell "$row" "$m/$v" "no!"
 		fi
 	done < <(metric_checks "$m" "$v" "$name")
