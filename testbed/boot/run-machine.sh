@@ -1,24 +1,25 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# usage: run-machine.sh [-i] MACHINE IMAGEDIR RUNDIR
+# usage: run-machine.sh [-i|-n] MACHINE IMAGEDIR RUNDIR
 # Boot the image made by mkimage.sh in MACHINE's emulator under a host-side timeout, console
 # to RUNDIR/console.log; print the guest's @@ markers as progress; then record the outcome of
 # every test the guest plan (IMAGEDIR/plan) lists in RUNDIR/results, its metrics in
 # RUNDIR/metrics and the console scan in RUNDIR/console-scan. -i: interactive console
-# (make shell), nothing recorded.
+# (make shell), nothing recorded. -n: boot nothing; exit 0 if the last run would be reused
+# (see below), 1 if the image must boot.
 set -euo pipefail
 # shellcheck source=testbed/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
-INTERACTIVE=0
-if [ "${1:-}" = -i ]; then
-	INTERACTIVE=1
-	shift
-fi
-MACHINE=${1:?usage: run-machine.sh [-i] MACHINE IMAGEDIR RUNDIR}
-IMG=${2:?usage: run-machine.sh [-i] MACHINE IMAGEDIR RUNDIR}
-RUN=${3:?usage: run-machine.sh [-i] MACHINE IMAGEDIR RUNDIR}
+INTERACTIVE=0 QUERY=0
+case ${1:-} in
+-i) INTERACTIVE=1; shift;;
+-n) QUERY=1; shift;;
+esac
+MACHINE=${1:?usage: run-machine.sh [-i|-n] MACHINE IMAGEDIR RUNDIR}
+IMG=${2:?usage: run-machine.sh [-i|-n] MACHINE IMAGEDIR RUNDIR}
+RUN=${3:?usage: run-machine.sh [-i|-n] MACHINE IMAGEDIR RUNDIR}
 check_machine "$MACHINE"
 # shellcheck source=testbed/boot/machines/bochs-vmx.conf
 . "$TESTBED/boot/machines/$MACHINE.conf"
@@ -40,8 +41,14 @@ done < <(grep -o '[a-z0-9-]*\.conf' "${CONFS[0]}" | sort -u)
 [ "$EMULATOR" != bochs ] || CONFS+=("$TESTBED/boot/machines/bochsrc.in")
 KEY=$({ cat "$IMG/inputs"; cat "${CONFS[@]}" "$0" "$TESTBED/check/scan-console.sh"; } |
 	sha256sum | cut -d' ' -f1)
-if [ $INTERACTIVE = 0 ] && [ "${RERUN:-0}" != 1 ] && [ -f "$RUN/results" ] &&
-	[ "$(cat "$RUN/key" 2> /dev/null)" = "$KEY" ]; then
+reusable() {
+	[ "${RERUN:-0}" != 1 ] && [ -f "$RUN/results" ] && [ "$(cat "$RUN/key" 2> /dev/null)" = "$KEY" ]
+}
+if [ $QUERY = 1 ]; then
+	reusable || exit 1
+	exit 0
+fi
+if [ $INTERACTIVE = 0 ] && reusable; then
 	msg "$MACHINE: $(basename "$IMG"): nothing changed since the run of $(date -u -r "$RUN/results" +%H:%M), reusing it (RERUN=1 to boot again)"
 	column -t "$RUN/results" | sed 's/^/    /' >&2
 	exit 0
