@@ -243,7 +243,7 @@ metric_checks() {
 # suite (build-selftests.sh; SUITE_BASES) that PLAN does not run already, then one "kut:NAME"
 # test per kvm-unit-test of build-kut.sh's list (needs "kut": the tests and QEMU's bundle).
 plan_entries() {
-	local suite t name tmo
+	local suite t name tmo ovr
 	# shellcheck source=testbed/plan.conf
 	. "$TESTBED/plan.conf"
 	printf '%s\n' "$PLAN" | grep -v '^$'
@@ -256,9 +256,16 @@ plan_entries() {
 	[ -f "$KUT_LIST" ] || return 0
 	while IFS='|' read -r name _ _ _ _ tmo _; do
 		case $name in ''|'#'*) continue;; esac
-		# kut-run's timeout is unittests.cfg's times KUT_TIMEOUT_FACTOR; the guest's leaves
-		# room for QEMU's start
-		echo "kut:$name|$((${tmo%s} * KUT_TIMEOUT_FACTOR + 60))|kut|kut-run -x $KUT_TIMEOUT_FACTOR $name"
+		# kut-run's timeout is KUT_TIMEOUTS' for the test, else unittests.cfg's times
+		# KUT_TIMEOUT_FACTOR; the guest's leaves room for QEMU's start
+		ovr=" ${KUT_TIMEOUTS:-} "
+		if [[ $ovr == *" $name="* ]]; then
+			ovr=${ovr#*" $name="}
+			ovr=${ovr%% *}
+			echo "kut:$name|$((ovr + 60))|kut|kut-run -t $ovr $name"
+		else
+			echo "kut:$name|$((${tmo%s} * KUT_TIMEOUT_FACTOR + 60))|kut|kut-run -x $KUT_TIMEOUT_FACTOR $name"
+		fi
 	done < "$KUT_LIST"
 }
 
