@@ -42,8 +42,8 @@ STATIC_CHECKS := check-applies check-checkpatch check-builds check-shellcheck ch
 
 -include $(TB)/send/send.mk
 
-.PHONY: help deps fetch apply kernel build modules selftests kut images run check static-checks report \
-	boots run-one shell demo-broken bench bench-smoke bench-report clean clean-trees clean-runs \
+.PHONY: help deps fetch apply kernel build modules selftests kut race images run check static-checks \
+	report boots run-one shell kut-upstream demo-broken bench bench-smoke bench-report clean clean-trees clean-runs \
 	$(STATIC_CHECKS)
 
 help:
@@ -53,11 +53,14 @@ help:
 	@echo "  fetch         download + unpack the pinned Debian packages of every base (testbed/versions.conf)"
 	@echo "  apply         make the variant trees ($(VARIANTS)) and apply their patches with quilt"
 	@echo "  kernel        the debug kernel of each base that builds its own (testbed/bases/*/debug.config)"
-	@echo "  build         kernel, KVM modules per variant, selftests, kvm-unit-tests, boot images"
+	@echo "  build         kernel, KVM modules per variant, selftests, kvm-unit-tests, race, boot images"
+	@echo "  race          timer_race (testbed/race), built against the selftest library"
+	@echo "  quick         after editing a patch: the series' own tests on bochs-vmx and qemu-svm (minutes)"
 	@echo "  run-one       MACHINE=$(MACHINE) VARIANT=$(VARIANT) TEST=$(TEST) ARGS='...'"
 	@echo "  shell         MACHINE=$(MACHINE) VARIANT=$(VARIANT): interactive shell in the machine"
 	@echo "  static-checks $(STATIC_CHECKS)"
 	@echo "  report        TAP + table from the last runs and checks (make check RERUN=1: boot everything again)"
+	@echo "  kut-upstream  the UNPATCHED upstream apic tests on qemu-svm, 7.3/base and 7.3/series (~11 min a boot)"
 	@echo "  demo-broken   prove the tests fail with each broken timer patch of testbed/demo stacked on the series"
 	@echo "  bench         the benchmark (testbed/bench): CSVs, plots and tables in $(BUILD)/bench"
 	@echo "  bench-smoke   only the smoke entry that make check runs (bench-smoke), on the bench's boots"
@@ -84,18 +87,25 @@ modules: kernel
 selftests: apply
 	@for b in $(BASES); do $(TB)/build/build-selftests.sh $$b || exit 1; done
 
-# kvm-unit-tests (../shared/kvm-unit-tests or KUT_DIR=) and the QEMU that runs them in the guests
+# kvm-unit-tests (../shared/kvm-unit-tests or KUT_DIR=) and the QEMU that runs them in the guests;
+# kvm-unit-tests/series applied, and upstream's unpatched tests for make kut-upstream
 kut:
 	$(TB)/build/build-kut.sh $(BUILD)/kut
+	KUT_SERIES= KUT_TESTS="apic-split x2apic xapic" $(TB)/build/build-kut.sh $(BUILD)/kut-upstream
 	$(TB)/build/qemu-bundle.sh $(BUILD)/qemu-bundle
 
-images: modules selftests kut
+# The race program (testbed/race/timer_race.c) against the selftest library of the primary
+# base; the images whose plan runs it (race-* of testbed/plan.conf) get a copy.
+race: selftests
+	$(TB)/race/build-race.sh
+
+images: modules selftests kut race
 	@for b in $(BOOTS); do m=$${b%%:*} v=$${b#*:}; d=$(BUILD)/images/$$m/$$v; mkdir -p $$d && \
 		$(TB)/boot/guest-plan.sh $$m $$v > $$d.plan && \
 		$(TB)/boot/mkimage.sh $$m $$v $$d $$d.plan || exit 1; \
 	done
 
-build: modules selftests kut images
+build: modules selftests kut race images
 
 # One boot per (machine, variant), all tests of the plan; then the tables.
 run: build
@@ -138,11 +148,22 @@ check-shellcheck:
 check-overlay: apply
 	$(TB)/check/overlay.sh
 
-run-one: modules selftests
+# The quick loop after editing a patch: the series variant brought up to date and only its own
+# tests (new selftest, race tests, traced pauses) booted on bochs-vmx and qemu-svm, judged
+# against testbed/expectations (testbed/boot/quick.sh); 'make check' stays the full gate.
+quick:
+	$(TB)/boot/quick.sh
+
+run-one: modules selftests race
 	$(TB)/boot/run-one.sh $(MACHINE) $(VARIANT) $(TEST) $(ARGS)
 
 shell: modules selftests
 	$(TB)/boot/run-one.sh -i $(MACHINE) $(VARIANT)
+
+# What kvm-unit-tests/series fixes: upstream's unpatched apic tests (apic-split, x2apic, xapic)
+# in one boot of qemu-svm per 7.3 variant (base, series); not part of make check
+kut-upstream: modules selftests kut
+	$(TB)/boot/kut-upstream.sh
 
 # Proof that the tests catch broken timer code: every deliberately broken patch of
 # testbed/demo/cases, stacked on the series, must make its tests fail (testbed/demo/demo.sh);

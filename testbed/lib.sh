@@ -87,8 +87,10 @@ load_resolved() {
 tree_dir()      { echo "$BUILD/trees/$1"; }
 kbuild_dir()    { echo "$BUILD/kbuild/$1"; }
 modules_dir()   { echo "$BUILD/modules/$1"; }
-image_dir()     { echo "$BUILD/images/$1/$2"; }
-run_dir()       { echo "$BUILD/runs/$1/$2"; }
+# IMAGES_DIR / RUNS_DIR (environment): another home for boots that run a part of the plan
+# (testbed/boot/quick.sh), so that they never replace the full gate's images and results
+image_dir()     { echo "${IMAGES_DIR:-$BUILD/images}/$1/$2"; }
+run_dir()       { echo "${RUNS_DIR:-$BUILD/runs}/$1/$2"; }
 kernel_dir()    { echo "$BUILD/kernel/$1"; }
 selftests_dir() { echo "$BUILD/selftests/$1"; }
 # kvm-unit-tests (build-kut.sh) and the QEMU that runs them in the guest (qemu-bundle.sh):
@@ -242,7 +244,17 @@ metric_checks() {
 # PLAN of testbed/plan.conf, then one "kst:NAME" test per selftest of the base's regression
 # suite (build-selftests.sh; SUITE_BASES) that PLAN does not run already, then one "kut:NAME"
 # test per kvm-unit-test of build-kut.sh's list (needs "kut": the tests and QEMU's bundle).
+# PLAN_ONLY (environment, an extended regular expression): only the tests whose whole name
+# matches it (testbed/boot/quick.sh).
 plan_entries() {
+	if [ -n "${PLAN_ONLY:-}" ]; then
+		all_plan_entries "$1" | grep -E "^($PLAN_ONLY)[|]" || true
+	else
+		all_plan_entries "$1"
+	fi
+}
+
+all_plan_entries() {
 	local suite t name tmo ovr
 	# shellcheck source=testbed/plan.conf
 	. "$TESTBED/plan.conf"

@@ -4,7 +4,7 @@
 # usage: mkimage.sh MACHINE BASE/VARIANT OUTDIR PLANFILE [KERNEL-ARGS...]
 # Assemble the boot image of one emulated machine in OUTDIR: initrd.gz (busybox-static,
 # testbed/guest/* and testbed/bench/guest/*, the variant's KVM modules, the base's static
-# selftests that PLANFILE names, the files TB_EXTRA_FILES names, the guest plan PLANFILE), cmdline and, for Bochs, boot.iso (isolinux), and "inputs", the
+# selftests and the test-bed programs (timer_race) that PLANFILE names, the files TB_EXTRA_FILES names, the guest plan PLANFILE), cmdline and, for Bochs, boot.iso (isolinux), and "inputs", the
 # checksums of everything the boot depends on. The kernel is the base's: the debug kernel
 # built by build-kernel.sh, or Debian's image. Takes a few seconds.
 set -euo pipefail
@@ -43,10 +43,15 @@ for f in ${TB_EXTRA_FILES:-}; do
 	[ -f "$f" ] || die "TB_EXTRA_FILES names $f, which does not exist"
 	cp "$f" "$R/tests/"
 done
-# only the selftests the plan runs: the whole suite would make the initrd slow to load in Bochs
-for f in "$STBIN"/*; do
+# only the selftests and the test-bed programs (testbed/race: $BUILD/race/bin) the plan runs:
+# the whole suite would make the initrd slow to load in Bochs
+RACEBIN=$BUILD/race/bin
+if grep -qw timer_race "$PLANFILE" && [ ! -x "$RACEBIN/timer_race" ]; then
+	die "no $RACEBIN/timer_race: run 'make build' first"
+fi
+for f in "$STBIN"/* "$RACEBIN"/*; do
 	[ -e "$f" ] || continue
-	! grep -qw -- "$(basename "$f")" "$PLANFILE" || cp "$f" "$R/tests/"
+	! grep -qwF -- "$(basename "$f")" "$PLANFILE" || cp "$f" "$R/tests/"
 done
 # kvm-unit-tests and the QEMU that runs them, only for a plan that has a kut: test
 if grep -q '^kut:' "$PLANFILE"; then

@@ -3,7 +3,8 @@
 #
 # usage: build-kut.sh OUTDIR
 # Build kvm-unit-tests (KUT) for x86_64 and stage the selected x86 tests for the guest:
-#   OUTDIR/src              the tarball's tree (extracted once, again when the tarball changes)
+#   OUTDIR/src              the tarball's tree with KUT_SERIES' patches applied (extracted
+#                           once, again when the tarball or the patches change)
 #   OUTDIR/root/kut/*.flat  the selected tests' binaries
 #   OUTDIR/root/kut/tests   test list for testbed/guest/kut-run, made from x86/unittests.cfg:
 #                           "name|flatfile|smp|extra qemu args|append|timeout[|check]"
@@ -14,6 +15,10 @@
 #   KUT_DIR       a kvm-unit-tests checkout to use as is (built in place: 'make' there, and
 #                 './configure --arch=x86_64' only if it has no config.mak yet); default: the
 #                 tarball in shared/kvm-unit-tests/ next to the repository
+#   KUT_SERIES    quilt series file of patches to apply to the tarball's tree (patch -p1, none
+#                 may fail), entries relative to its folder; default: kvm-unit-tests/series of
+#                 the repository; empty: none, the upstream tests ('make kut' builds both).
+#                 Not applied to a KUT_DIR checkout.
 #   KUT_TESTS     unittests.cfg section names to stage (space or comma separated); default:
 #                 apic-split x2apic xapic ioapic tscdeadline_latency vmexit_tscdeadline
 #                 vmexit_tscdeadline_immed
@@ -31,6 +36,17 @@ TESTS=${KUT_TESTS:-apic-split x2apic xapic ioapic tscdeadline_latency vmexit_tsc
 TESTS=${TESTS//,/ }
 APIC_SMP=${KUT_APIC_SMP-1}
 case $APIC_SMP in ''|[1-9]|[1-9][0-9]) ;; *) die "KUT_APIC_SMP='$APIC_SMP' is not a CPU count";; esac
+KUT_SERIES=${KUT_SERIES-$REPO/kvm-unit-tests/series}
+PATCHES=()
+if [ -n "$KUT_SERIES" ]; then
+	[ -f "$KUT_SERIES" ] || die "KUT_SERIES=$KUT_SERIES does not exist"
+	pdir=$(dirname "$KUT_SERIES")
+	while read -r p _; do
+		case $p in ''|'#'*) continue;; esac
+		[ -f "$pdir/$p" ] || die "$KUT_SERIES lists $p, which is not in $pdir"
+		PATCHES+=("$pdir/$p")
+	done < "$KUT_SERIES"
+fi
 
 # Definitions for selected names that a checkout's unittests.cfg may lack, used only then
 # (name|file|smp|qemu args|append|timeout|groups):
@@ -49,6 +65,7 @@ if [ -n "${KUT_DIR:-}" ]; then
 	[ -f "$KUT_DIR/x86/unittests.cfg" ] || die "KUT_DIR=$KUT_DIR is not a kvm-unit-tests checkout (no x86/unittests.cfg)"
 	SRC=$(cd "$KUT_DIR" && pwd)
 	msg "kvm-unit-tests: using the checkout $SRC as is"
+	[ ${#PATCHES[@]} = 0 ] || warn "KUT_DIR: the ${#PATCHES[@]} patches of $KUT_SERIES are not applied (KUT_SERIES= to silence)"
 else
 	shopt -s nullglob
 	tarballs=("$REPO"/../shared/kvm-unit-tests/kvm-unit-tests-*.tar.gz)
@@ -57,15 +74,20 @@ else
 	[ ${#tarballs[@]} -eq 1 ] || die "several tarballs in $REPO/../shared/kvm-unit-tests/: keep one, or set KUT_DIR"
 	TARBALL=$(realpath "${tarballs[0]}")
 	SRC=$OUT/src
-	sum=$(sha256sum "$TARBALL" | cut -d' ' -f1)
+	sum=$(hash_files "$TARBALL" "${PATCHES[@]}")
 	if [ "$(cat "$SRC/.testbed-tarball" 2> /dev/null)" != "$sum" ]; then
 		msg "kvm-unit-tests: extracting $(basename "$TARBALL") into $SRC"
 		rm -rf "$SRC"
 		mkdir -p "$SRC"
 		tar -xzf "$TARBALL" -C "$SRC" --strip-components=1
+		for p in "${PATCHES[@]}"; do
+			msg "kvm-unit-tests: applying $(basename "$p")"
+			patch -d "$SRC" -p1 -N -s --batch --fuzz=0 --no-backup-if-mismatch < "$p" ||
+				die "$p does not apply to $(basename "$TARBALL"): refresh it ($KUT_SERIES)"
+		done
 		echo "$sum" > "$SRC/.testbed-tarball"
 	else
-		msg "kvm-unit-tests: $SRC is up to date with $(basename "$TARBALL")"
+		msg "kvm-unit-tests: $SRC is up to date with $(basename "$TARBALL") and ${#PATCHES[@]} patches"
 	fi
 fi
 
@@ -133,7 +155,7 @@ ALL=$(parse_cfg "$CFG")
 LIST=$DEST/tests
 {
 	echo "# kvm-unit-tests x86 tests for testbed/guest/kut-run, made by testbed/build/build-kut.sh"
-	echo "# from ${TARBALL:-$SRC} ($(basename "$CFG"))"
+	echo "# from ${TARBALL:-$SRC} ($(basename "$CFG"))${TARBALL:+, ${#PATCHES[@]} patches${KUT_SERIES:+ of $KUT_SERIES}}"
 	echo "# name|flatfile|smp|extra qemu args|append|timeout (s)[|check path=value ...]"
 } > "$LIST"
 n=0

@@ -7,6 +7,7 @@
 # that variant's KVM modules, boot MACHINE once running the TESTs (testbed/boot/run-one.sh's
 # image and run directories, RERUN=1) and require each TEST to fail. Then re-apply the plain
 # series and rebuild its modules. Exits non-zero if a TEST passed with its broken patch.
+# DEMO_ONLY (environment, a regular expression): only the cases whose patch name matches it.
 set -euo pipefail
 # shellcheck source=testbed/lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -25,6 +26,7 @@ trap restore EXIT
 caught=0 missed=0
 while read -r patch machine tests; do
 	case $patch in ''|'#'*) continue;; esac
+	[[ -z ${DEMO_ONLY:-} || $patch =~ $DEMO_ONLY ]] || continue
 	[ -f "$TESTBED/demo/$patch" ] || die "$CASES names $patch, which is not in testbed/demo/"
 	check_machine "$machine"
 	export EXTRA_PATCHES=testbed/demo/$patch

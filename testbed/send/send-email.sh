@@ -1,11 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# usage: send-email.sh N [--send]
+# usage: send-email.sh N|kut [--send]
 # Show what 'git send-email' would send for version N of the series (the mails made by
 # send-format.sh in $BUILD/send/vN/): the mails, their recipients and git send-email --dry-run's
 # report of every message.  Nothing is sent unless --send is given, and --send refuses while
 # the mails still hold placeholders (TODO(lead), MAINLINE_BASE unset, example.org sender).
+# "kut": the kvm-unit-tests mails of send-kut.sh in $BUILD/send/kut/, dry run only.
 # Environment: SEND_FROM (sender, default the placeholder identity), SEND_SHOW_MAILS=1 (print
 # the full text of every mail too), SEND_ISOLATED=1 (ignore the user's and the system's git
 # configuration, as the static check does).
@@ -14,20 +15,25 @@ set -euo pipefail
 . "$(dirname "$0")/send-lib.sh"
 
 N=${1:-}
-check_version "$N"
 SEND=0
 case ${2:-} in
 --send) SEND=1;;
 '') ;;
-*) die "usage: $0 N [--send]";;
+*) die "usage: $0 N|kut [--send]";;
 esac
-OUT=$(version_dir "$N")
+if [ "$N" = kut ]; then
+	[ $SEND = 0 ] || die "the kvm-unit-tests mails are dry-run only here"
+	OUT=$SEND_DIR/kut FMT="make format-patch-kut" HINT=""
+else
+	check_version "$N"
+	OUT=$(version_dir "$N") FMT="make format-patch V=$N" HINT=" (to send: 'make send V=$N SEND=yes')"
+fi
 FROM=${SEND_FROM:-$SEND_IDENT}
 
 git send-email --help >/dev/null 2>&1 ||
 	die "git send-email is not installed (Debian package git-email): run 'make send-deps'"
 mapfile -t MAILS < <(find "$OUT" -maxdepth 1 -name '*.patch' 2>/dev/null | sort)
-[ ${#MAILS[@]} -gt 0 ] || die "no mails in $OUT: run 'make format-patch V=$N' first"
+[ ${#MAILS[@]} -gt 0 ] || die "no mails in $OUT: run '$FMT' first"
 
 if [ "${SEND_ISOLATED:-0}" = 1 ]; then
 	export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
@@ -43,7 +49,7 @@ export GIT_COMMITTER_NAME GIT_COMMITTER_EMAIL GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL
 OPTS=(--from="$FROM" --confirm=never --thread --no-chain-reply-to --suppress-cc=self
 	--8bit-encoding=UTF-8 --transfer-encoding=8bit)
 
-echo "=== git send-email plan for v$N: ${#MAILS[@]} mails from $OUT"
+echo "=== git send-email plan for $(basename "$OUT"): ${#MAILS[@]} mails from $OUT"
 echo "From: $FROM"
 echo "To:   $(paste -sd, "$OUT/to.txt" | sed 's/,/, /g')"
 echo "Cc:   $(paste -sd, "$OUT/cc.txt" | sed 's/,/, /g')"
@@ -62,7 +68,7 @@ run_timeout 300 git send-email --dry-run "${OPTS[@]}" "${MAILS[@]}" ||
 	die "git send-email --dry-run failed (output above)"
 
 if [ $SEND = 0 ]; then
-	msg "dry run only: nothing was sent (to send: 'make send V=$N SEND=yes')"
+	msg "dry run only: nothing was sent$HINT"
 	exit 0
 fi
 

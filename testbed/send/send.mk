@@ -5,6 +5,8 @@
 #   make format-patch V=N     mails of version N in $(BUILD)/send/vN/ (cover letter, To/Cc)
 #   make send-dry-run V=N     what git send-email would send; never sends
 #   make send V=N SEND=yes    send with git send-email (refuses without SEND=yes)
+#   make format-patch-kut     the kvm-unit-tests mail (kvm-unit-tests/series) in $(BUILD)/send/kut/
+#   make send-dry-run-kut     what git send-email would send of it; never sends
 #   make b4-dry-run V=N       the same with b4 prep + b4 send --dry-run; never sends
 #   make range-diff V=N       range-diff between tag series-v(N-1) and the current series
 #   make tag-series V=N       tag HEAD as series-vN once version N is sent
@@ -24,6 +26,7 @@ TB ?= testbed
 STATIC_CHECKS += check-cover check-maintainers check-docs check-send
 
 .PHONY: send-help send-deps send-tree format-patch send-dry-run send b4-dry-run range-diff \
+	format-patch-kut send-dry-run-kut \
 	tag-series cover-letter maintainers-snippet htmldocs-x86 \
 	check-cover check-maintainers check-docs check-send
 
@@ -48,6 +51,12 @@ send:
 		exit 1; fi
 	$(TB)/send/send-format.sh $(V)
 	$(TB)/send/send-email.sh $(V) --send
+
+format-patch-kut:
+	$(TB)/send/send-kut.sh
+
+send-dry-run-kut: format-patch-kut
+	$(TB)/send/send-email.sh kut
 
 b4-dry-run:
 	$(TB)/send/send-b4.sh $(V)
