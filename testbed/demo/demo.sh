@@ -24,6 +24,10 @@ restore() {
 trap restore EXIT
 
 caught=0 missed=0
+# every case's outcome, one line each (testbed/results/demo.txt keeps the ones quoted)
+LOG=$BUILD/demo/results.txt
+COMMIT=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
+mkdir -p "$BUILD/demo"
 while read -r patch machine tests; do
 	case $patch in ''|'#'*) continue;; esac
 	[[ -z ${DEMO_ONLY:-} || $patch =~ $DEMO_ONLY ]] || continue
@@ -45,8 +49,12 @@ while read -r patch machine tests; do
 	RERUN=1 "$TESTBED/boot/run-machine.sh" "$machine" "$IMG" "$RUN" || true
 	for t in $tests; do
 		res=$(awk -v t="$t" '$1 == t { print $2 }' "$RUN/results" 2>/dev/null)
+		# the test's metrics (race-*: tries, windows and each violation count), for the record
+		mets=$(awk -v t="$t" '$1 == t { printf " %s=%s", $2, $3 }' "$RUN/metrics" 2>/dev/null)
+		printf '%s %s %s %s %s%s\n' "$(date -u +%F)" "$COMMIT" "$patch" "$machine" \
+			"$t ${res:-none}" "$mets" >> "$LOG"
 		if [ "$res" = fail ]; then
-			msg "demo: $machine $t fails with $patch, as it must"
+			msg "demo: $machine $t fails with $patch, as it must${mets:+:$mets}"
 			caught=$((caught + 1))
 		else
 			warn "demo: $machine $t: '${res:-no result}' with $patch, expected fail (console: $RUN/console.txt)"
