@@ -59,6 +59,7 @@
 #define LVTT_WAIT_PERIODS	3	/* after the one-shot interrupt, for extra ones */
 #define LATE_IRQ_US		(100 * USEC_PER_MSEC)	/* bound for a late interrupt */
 #define PERIODS_PER_TRY		50	/* to find a window, else undecided */
+#define LATE_RELOADS		3	/* tdcr: reloads to wait for a late interrupt */
 #define RELOAD_RISE_DIVISOR	16	/* of TMICT: a rise of the count that is a reload */
 #define PROGRESS_LINES		10
 
@@ -400,6 +401,7 @@ static void tdcr_try(u64 try)
 	u64 gap_limit = us_to_tsc(period_us * 9 / 10);
 	u64 before_reload = NO_RELOAD, n0, n, expected;
 	bool clean = false, waited = false, reloaded;
+	unsigned int late_reloads = 0;
 	struct sample last;
 	struct reads r;
 	u32 c0, c1, quarter_left;
@@ -459,14 +461,23 @@ static void tdcr_try(u64 try)
 	 * Count the interrupts of the reloads up to it until a read finds three quarters of its
 	 * period gone, well before the next reload: the hv timer may deliver an interrupt a
 	 * little before TMCCT shows its reload (the TSC deadline and the expiration in kernel
-	 * time are rounded apart).  If one is missing by then, wait for it up to the next reload.
+	 * time are rounded apart).  If one is missing by then, it may be late (the emulated
+	 * host's timer interrupt came late: TCG stalls for milliseconds now and then): count the
+	 * next reload too and look again three quarters into its period, up to LATE_RELOADS
+	 * times.  A lost interrupt stays missing at every look, a late one catches up.
 	 */
 	quarter_left = tdcr_count_of_us(tdcr_period_us() / 4);
-	deadline = tsc_after_us(2 * tdcr_period_us() + LATE_IRQ_US);
+	deadline = tsc_after_us((2 + LATE_RELOADS) * tdcr_period_us() + LATE_IRQ_US);
 	for (;;) {
 		if (read_next(&r, try)) {
-			last = r.prev;
-			break;
+			if (!waited || late_reloads == LATE_RELOADS) {
+				last = r.prev;
+				break;
+			}
+			late_reloads++;
+			expected++;
+			waited = false;
+			continue;
 		}
 		last = r.cur;
 		if (r.cur.count <= quarter_left) {
