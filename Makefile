@@ -97,7 +97,7 @@ kut:
 # The race program (testbed/race/timer_race.c) against the selftest library of the primary
 # base; the images whose plan runs it (race-* of testbed/plan.conf) get a copy.
 race: selftests
-	$(TB)/race/build-race.sh
+	$(TB)/build/build-programs.sh race/timer_race
 
 images: modules selftests kut race
 	@for b in $(BOOTS); do m=$${b%%:*} v=$${b#*:}; d=$(BUILD)/images/$$m/$$v; mkdir -p $$d && \
