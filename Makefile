@@ -43,7 +43,7 @@ STATIC_CHECKS := check-applies check-checkpatch check-builds check-shellcheck ch
 -include $(TB)/send/send.mk
 
 .PHONY: help deps fetch apply kernel build modules selftests kut race images run check static-checks \
-	report boots run-one shell kut-upstream demo-broken bench bench-smoke bench-report clean clean-trees clean-runs \
+	report boots run-one shell kut-upstream demo-broken bench bench-smoke bench-designs bench-report clean clean-trees clean-runs \
 	$(STATIC_CHECKS)
 
 help:
@@ -64,6 +64,7 @@ help:
 	@echo "  demo-broken   prove the tests fail with each broken timer patch of testbed/demo stacked on the series"
 	@echo "  bench         the benchmark (testbed/bench): CSVs, plots and tables in $(BUILD)/bench"
 	@echo "  bench-smoke   only the smoke entry that make check runs (bench-smoke), on the bench's boots"
+	@echo "  bench-designs the parking designs (bench-only variant 7.3/designs, testbed/bench/designs.patch)"
 	@echo "  bench-report  CSVs, plots and tables again from the last bench boots"
 	@echo "  clean         remove $(BUILD); clean-trees / clean-runs remove only those"
 	@echo "  send-help     the send tooling (testbed/send/send.mk)"
@@ -184,6 +185,13 @@ bench: modules selftests
 bench-smoke: modules selftests
 	$(TB)/bench/build-bench.sh
 	BENCH_PART=smoke BENCH_FILTER=bench-smoke $(TB)/bench/run-bench.sh $(BENCH_BOOTS)
+	@$(MAKE) --no-print-directory bench-report
+
+# The parking designs of the periodic APIC timer side by side (item 5 of the bench): the
+# bench-only variant PRIMARY/designs (series + testbed/bench/designs.patch), one boot per
+# machine of DESIGNS_MACHINES (testbed/bench/run-designs.sh); not part of make bench or check
+bench-designs: modules selftests
+	$(TB)/bench/run-designs.sh
 	@$(MAKE) --no-print-directory bench-report
 
 BENCH_PUBLISH ?= 0

@@ -57,11 +57,15 @@ all_boots() {
 
 MACHINES=$(for b in $BASES; do base_machines "$b"; echo; done | tr ' ' '\n' | awk 'NF && !seen[$0]++' | tr '\n' ' ')
 
-# usage: check_variant BASE/NAME; dies unless it is a variant of versions.conf
+# Variants of the benchmark only (testbed/bench): built and booted by testbed/bench, never by
+# make check. designs = series + testbed/bench/designs.patch (the parking designs side by side).
+BENCH_ONLY_VARIANTS="$PRIMARY_BASE/designs"
+
+# usage: check_variant BASE/NAME; dies unless it is a variant of versions.conf or of the bench
 check_variant() {
 	local all
-	all=$(all_variants)
-	grep -qxF "$1" <<< "$all" || die "unknown variant '$1' (one of: $(all_variants | tr '\n' ' '))"
+	all=$(all_variants; printf '%s\n' $BENCH_ONLY_VARIANTS)
+	grep -qxF "$1" <<< "$all" || die "unknown variant '$1' (one of: $(tr '\n' ' ' <<< "$all"))"
 }
 
 check_machine() {
@@ -138,7 +142,8 @@ base_prep_patches() {
 }
 
 # Full ordered patch list (relative to $REPO) of a variant BASE/NAME: the base's prep patches,
-# then the variant's own (prefix: testbed/bases/BASE/prefix/series; series: ./series).
+# then the variant's own (prefix: testbed/bases/BASE/prefix/series; series: ./series;
+# designs: ./series + testbed/bench/designs.patch).
 variant_patches() {
 	local b v p
 	b=$(vbase "$1") v=$(vname "$1")
@@ -153,6 +158,9 @@ variant_patches() {
 			[ -f "$REPO/$p" ] || die "EXTRA_PATCHES names $p, which does not exist"
 			echo "$p"
 		done;;
+	designs)
+		project_patches
+		echo testbed/bench/designs.patch;;
 	*) die "no patch list for variant $1";;
 	esac
 }

@@ -6,8 +6,11 @@
 # "name|timeout|attempts|command" of testbed/guest/init:
 #   cost-rK             bench-fgraph around timer_bench -m run (item 3)
 #   exits-rK            bench-fgraph around timer_bench -m exits (item 4)
+#   designs-warmup      the first of those below, not counted (item 5)
+#   designs-dD-exits-rK park-design D, bench-fgraph around timer_bench -m exits (item 5)
 #   bench-smoke         the smoke entry of testbed/plan.conf (make check), timed and checked here
 #   vcpus-N             timer-trace around timer_bench -m paused -c N (item 2)
+#   designs-dD-paused   park-design D, timer-trace around timer_bench -m paused -c 1 (item 5)
 #   sweep-pP-dD         timer-trace around apic_timer_pause_test -s busy -n 1 -v -p P -d D (item 1)
 # Sweep points above the cap (bench.conf) are left out; "capped" lists them on stderr.
 set -euo pipefail
@@ -41,6 +44,19 @@ if has "$MACHINE" "$EXITS_MACHINES" && has "$V" "$EXITS_VARIANTS"; then
 		echo "exits-r$k|300|1|bench-fgraph $FGRAPH_FUNCS timer_bench -m exits -p $EXITS_PERIOD_US -n $EXITS_TICKS -l $EXITS_SPIN"
 	done
 fi
+designs=0
+! has "$MACHINE" "$DESIGNS_MACHINES" || ! has "$V" "$DESIGNS_VARIANTS" || designs=1
+if [ $designs = 1 ]; then
+	# a warm-up run first (not counted: the first traced run of a boot is slower), then the
+	# designs in turn, run after run
+	exits_args="timer_bench -m exits -p $EXITS_PERIOD_US -n $EXITS_TICKS -l $EXITS_SPIN"
+	echo "designs-warmup|300|1|park-design 1 bench-fgraph $DESIGNS_FGRAPH_FUNCS $exits_args"
+	for k in $(seq "$DESIGNS_RUNS"); do
+		for d in $DESIGNS; do
+			echo "designs-d$d-exits-r$k|300|1|park-design $d bench-fgraph $DESIGNS_FGRAPH_FUNCS $exits_args"
+		done
+	done
+fi
 # the smoke entry of testbed/plan.conf (what `make check` runs), to time it and to check its
 # expectations in the summary; after the function_graph runs (it runs timer-trace)
 # shellcheck source=testbed/boot/machines/bochs-vmx.conf
@@ -51,6 +67,11 @@ if has "$MACHINE" "$VCPUS_MACHINES" && has "$V" "$VCPUS_VARIANTS"; then
 	[ "$V" != prefix ] || counts=$VCPUS_PREFIX
 	for n in $counts; do
 		echo "vcpus-$n|600|1|timer-trace -i timer_bench -m paused -c $n -p $VCPUS_PERIOD_US -d $VCPUS_PAUSE_MS"
+	done
+fi
+if [ $designs = 1 ]; then
+	for d in $DESIGNS; do
+		echo "designs-d$d-paused|600|1|park-design $d timer-trace -i timer_bench -m paused -c 1 -p $VCPUS_PERIOD_US -d $VCPUS_PAUSE_MS"
 	done
 fi
 if has "$MACHINE" "$SWEEP_MACHINES" && has "$V" "$SWEEP_VARIANTS"; then

@@ -13,6 +13,8 @@
 #   cost-summary.csv item 3: mean and spread of the runs' mean durations
 #   exits.csv        item 4: one row per (machine, variant, run)
 #   exits-summary.csv item 4: per (machine, variant), means over the runs
+#   designs.csv      item 5: per (machine, variant, parking design): the paused run's host
+#                    callbacks and, over the short-exit runs, counts and time per user exit
 set -euo pipefail
 # shellcheck source=testbed/lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -106,7 +108,7 @@ rows() {
 	done
 	rm -f "$B/sweep.rows"
 } | sort -t, -k1,1 -k2,2 -k3,3n -k4,4n > "$B/sweep.csv.new"
-{ grep '^machine,' "$B/sweep.csv.new"; grep -v '^machine,' "$B/sweep.csv.new"; } > "$B/sweep.csv"
+{ grep '^machine,' "$B/sweep.csv.new"; grep -v '^machine,' "$B/sweep.csv.new" || true; } > "$B/sweep.csv"
 rm -f "$B/sweep.csv.new"
 
 # --- 2. many paused vCPUs -----------------------------------------------------------------------
@@ -206,7 +208,52 @@ rm -f "$B/sweep.csv.new"
 				s[k, 10] / t[k], s[k, 11] / t[k], s[k, 12] / t[k], ns[k] / n[k], lo[k], hi[k]
 	}' "$B/exits.csv" | sort
 } > "$B/exits-summary.csv"
+
+# --- 5. parking designs -------------------------------------------------------------------------
+# designs-dD-exits-rK (bench-fgraph, as item 4) and designs-dD-paused (timer-trace, as item 2);
+# per user exit: the runs' totals over their user exits; timer_ns: every traced function,
+# hook_ns: of which the KVM_RUN entry and exit hooks (kvm_lapic_unpark_timer, _park_on_exit)
+{
+	echo "machine,variant,design,name,runs,ticks,exits_per_tick,us_per_user_exit,us_per_user_exit_min,us_per_user_exit_max,callbacks_per_exit,hv_expiries_per_exit,hrtimer_starts_per_exit,hrtimer_cancels_per_exit,timer_ns_per_exit,hook_ns_per_exit,exits_overrun,paused_callbacks,pause_ns,resume_all_us,paused_overrun"
+	rows '^designs-d[0-9]+-(exits-r[0-9]+|paused)$' | awk '
+		BEGIN { split("none kvm_run exit v2", name, " ") }
+		{
+			split($3, t, "-"); d = substr(t[2], 2); k = $1 "," $2 "," d; keys[k] = d
+			if (t[3] == "paused") { p[k, $4] = $5; next }
+			r = k "," t[4]; runs[r] = k; v[r, $4] = $5
+		}
+		END {
+			for (r in runs) {
+				k = runs[r]
+				if (!((r, "user_exits") in v)) continue
+				n[k]++; tk[k] += v[r, "ticks"]; ue[k] += v[r, "user_exits"]
+				u = v[r, "ns_per_user_exit"] / 1000; us[k] += u
+				if (!(k in lo) || u < lo[k]) lo[k] = u
+				if (!(k in hi) || u > hi[k]) hi[k] = u
+				cb[k] += v[r, "fg_apic_timer_fn_n"]; hv[k] += v[r, "fg_kvm_lapic_expired_hv_timer_n"]
+				st[k] += v[r, "hrtimer_starts"]; ca[k] += v[r, "hrtimer_cancels"]
+				hk[k] += v[r, "fg_kvm_lapic_unpark_timer_sum_ns"] + v[r, "fg_kvm_lapic_park_on_exit_sum_ns"]
+				if (v[r, "trace_overrun"] > ov[k]) ov[k] = v[r, "trace_overrun"]
+			}
+			for (x in v) {
+				split(x, f, SUBSEP)
+				if (f[2] ~ /^fg_.*_sum_ns$/ && (f[1], "user_exits") in v) ns[runs[f[1]]] += v[x]
+			}
+			for (k in keys) {
+				e = ue[k]
+				printf "%s,%s,%d", k, name[keys[k] + 1], n[k]
+				if (e > 0)
+					printf ",%.0f,%.1f,%.1f,%.1f,%.1f,%.4f,%.4f,%.4f,%.4f,%.0f,%.0f,%d", tk[k] / n[k],
+						e / tk[k], us[k] / n[k], lo[k], hi[k], cb[k] / e, hv[k] / e, st[k] / e, ca[k] / e, ns[k] / e, hk[k] / e, ov[k]
+				else
+					printf ",,,,,,,,,,,,"
+				printf ",%s,%s,%s,%s\n", p[k, "paused_callbacks"], p[k, "pause_ns"],
+					(k, "resume_all_ns") in p ? sprintf("%.0f", p[k, "resume_all_ns"] / 1000) : "",
+					p[k, "trace_overrun"]
+			}
+		}' | sort -t, -k1,1 -k2,2 -k3,3n
+} > "$B/designs.csv"
 rm -f "$B/cost-all.csv"
-for f in sweep vcpus cost cost-summary exits exits-summary; do
+for f in sweep vcpus cost cost-summary exits exits-summary designs; do
 	msg "bench: $B/$f.csv: $(($(wc -l < "$B/$f.csv") - 1)) rows"
 done

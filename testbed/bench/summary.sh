@@ -90,6 +90,19 @@ awk -F, 'NR == 1 { print "machine variant runs us/exit exits/tick callbacks hv_e
 	"$B/exits-summary.csv" | column -t
 echo
 
+echo "== 5. parking designs (variant designs, kvm.lapic_timer_park: 0 none, 1 kvm_run = series v3,"
+echo "==    2 exit = cancel on every exit, 3 v2 = series v2): host callbacks in a 1 s pause of one"
+echo "==    vCPU (1 ms timer); per short userspace exit (runs of 4.): its cost (us, mean of the"
+echo "==    runs), APIC timer callbacks, hrtimer starts and cancels, ns in the traced timer"
+echo "==    functions (of which in the KVM_RUN entry/exit hooks kvm_lapic_unpark_timer and"
+echo "==    kvm_lapic_park_on_exit)"
+awk -F, 'NR == 1 { print "machine design cb/pause runs us/exit(min..max) exits/tick cb/exit starts/exit cancels/exit timer_ns/exit(hooks)"; next }
+function c(x) { return x == "" ? "-" : x }
+{ printf "%s %s:%s %s %s %s(%s..%s) %s %s %s %s %s(%s)\n", $1, $3, $4, c($18), $5, c($8), c($9), c($10), c($7),
+	c($11), c($13), c($14), c($15), c($16) }' \
+	"$B/designs.csv" | column -t
+echo
+
 echo "== smoke entry (testbed/plan.conf bench-smoke) on the bench boots, as make check judges it"
 # the latest run of the smoke per machine and variant (over the parts of run-bench.sh)
 mapfile -t SMOKE < <(cd "$B/runs" && grep -l '^bench-smoke ' -- */*/*/*/results 2> /dev/null |

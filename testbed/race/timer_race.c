@@ -33,6 +33,25 @@
  *  tmcct  [I3] TMCCT never exceeds TMICT.  With a periodic timer of -p us and IRQs on,
  *         read TMCCT back to back -n times; windows are the reads that found a reload
  *         right after a read within -w us of zero.
+ *  park   [I4] A running timer never stays silent, and a pause of the vCPU, i.e. the time
+ *         userspace doesn't run it, is invisible to the guest but for the interrupts that
+ *         KVM coalesces: the grid of the timer stays where it was, one interrupt stands for
+ *         the reloads of the pause, and a masked LVTT latches nothing.  The windows of the
+ *         series' parking of the hrtimer while the vCPU is out of KVM_RUN.  Per try, with a
+ *         periodic timer of -p us and IRQs on: exit to userspace at a random count and let
+ *         the host do one of park_action_names[] (in turn): pause for 0..3 periods; pause
+ *         until the deadline passes within -w us of the next KVM_RUN, on another host CPU
+ *         (the callback races with KVM_RUN's entry); exit within -w us of the deadline (the pause starts with
+ *         an expiration on its way); KVM_GET_LAPIC + KVM_SET_LAPIC in the pause; move the
+ *         vCPU thread to another host CPU (needs two); the same pause with LVTT masked, or
+ *         with the APIC software-disabled, by the guest.  After the pause: TMCCT must show
+ *         the old grid (off_grid: more than a quarter period apart; not checked after
+ *         KVM_SET_LAPIC, which restores the count it saved), nothing may come while the
+ *         timer is masked (masked_irq), and the interrupts up to three quarters into the
+ *         period after PARK_RELOADS reloads must be one per reload plus one if a deadline
+ *         passed in the pause (lost_irq: a timer left parked loses them all; extra_irq).
+ *         After KVM_SET_LAPIC, an expiration pending before it may be dropped (documented):
+ *         its interrupt is not required.
  * Every TMCCT read of every mode checks [I3] (tmcct_over_tmict).
  *
  * What the guest can't decide counts as undecided, never as pass or violation: a wait that
@@ -43,6 +62,9 @@
  * replays the random choices, not the timing; a failure prints it with the first violations
  * and their timelines.
  */
+#include <sched.h>
+#include <sys/sysinfo.h>
+#include <time.h>
 #include <linux/time64.h>
 
 #include "apic.h"
@@ -63,25 +85,43 @@
 #define RELOAD_RISE_DIVISOR	16	/* of TMICT: a rise of the count that is a reload */
 #define PROGRESS_LINES		10
 
-enum race_mode { MODE_LVTT, MODE_TDCR, MODE_TMCCT, NR_MODES };
+#define PARK_RELOADS		2	/* park: reloads counted after a pause */
+#define PARK_PORT		0x2001	/* park: the guest's exit for a pause (OUT) */
+#define PARK_NEAR_US		300	/* park: a deadline this close to the resume is on either side */
 
-static const char * const mode_name[NR_MODES] = { "lvtt", "tdcr", "tmcct" };
+enum race_mode { MODE_LVTT, MODE_TDCR, MODE_TMCCT, MODE_PARK, NR_MODES };
+
+static const char * const mode_name[NR_MODES] = { "lvtt", "tdcr", "tmcct", "park" };
 
 /* Per mode: tries, period and window (us) unless given. */
-static const u64 default_tries[NR_MODES] = { 200, 1000, 100000 };
-static const u64 default_period_us[NR_MODES] = { 1000, 500, 1000 };
-static const u64 default_window_us[NR_MODES] = { 0, 150, 50 };
+static const u64 default_tries[NR_MODES] = { 200, 1000, 100000, 140 };
+static const u64 default_period_us[NR_MODES] = { 1000, 500, 1000, 2000 };
+static const u64 default_window_us[NR_MODES] = { 0, 150, 50, 300 };
+
+/* park: what the host does while the vCPU is out, one after the other. */
+enum park_action {
+	PARK_PAUSE, PARK_ENTER_AT_DEADLINE, PARK_EXIT_AT_DEADLINE, PARK_LAPIC, PARK_MIGRATE,
+	PARK_MASKED, PARK_SW_DISABLED, NR_PARK_ACTIONS,
+};
+
+static const char * const park_action_names[NR_PARK_ACTIONS] = {
+	"pause", "enter_at_deadline", "exit_at_deadline", "lapic", "migrate", "masked",
+	"sw_disabled",
+};
 
 enum violation {
 	V_RELOAD_AFTER_ZERO,	/* [I1] */
 	V_EXTRA_IRQ,		/* [I1], [I2] */
 	V_LOST_IRQ,		/* [I1], [I2] */
 	V_TMCCT_OVER_TMICT,	/* [I3] */
+	V_OFF_GRID,		/* [I4] */
+	V_MASKED_IRQ,		/* [I4] */
 	NR_VIOLATIONS,
 };
 
 static const char * const violation_name[NR_VIOLATIONS] = {
-	"reload_after_zero", "extra_irq", "lost_irq", "tmcct_over_tmict",
+	"reload_after_zero", "extra_irq", "lost_irq", "tmcct_over_tmict", "off_grid",
+	"masked_irq",
 };
 
 /* The violations each mode checks, as bits of enum violation. */
@@ -90,6 +130,8 @@ static const u32 mode_checks[NR_MODES] = {
 		      BIT(V_TMCCT_OVER_TMICT),
 	[MODE_TDCR] = BIT(V_EXTRA_IRQ) | BIT(V_LOST_IRQ) | BIT(V_TMCCT_OVER_TMICT),
 	[MODE_TMCCT] = BIT(V_TMCCT_OVER_TMICT),
+	[MODE_PARK] = BIT(V_EXTRA_IRQ) | BIT(V_LOST_IRQ) | BIT(V_TMCCT_OVER_TMICT) |
+		      BIT(V_OFF_GRID) | BIT(V_MASKED_IRQ),
 };
 
 #define NR_VALUES		5	/* recorded per violation */
@@ -100,6 +142,7 @@ static const char * const value_names[NR_MODES][NR_VALUES] = {
 	[MODE_LVTT] = { "irr_at_zero", "count_after_switch", "count_at_end", "irqs" },
 	[MODE_TDCR] = { "count_before", "count_after", "irqs", "irqs_expected", "new_divider" },
 	[MODE_TMCCT] = { "previous_read", "read", "tmict" },
+	[MODE_PARK] = { "action", "count_at_exit", "pause_us", "irqs", "irqs_expected" },
 };
 
 /*
@@ -114,6 +157,7 @@ static const char * const value_names[NR_MODES][NR_VALUES] = {
 static const char * const step_names[NR_MODES][NR_STEPS] = {
 	[MODE_LVTT] = { "tmict_write", "zero_read", "lvtt_write", "end_read" },
 	[MODE_TDCR] = { "tdcr_write", "read_after", "reload_seen", "end_read" },
+	[MODE_PARK] = { "exit", "resume", "unmask", "end_read" },
 };
 
 struct violation_log {
@@ -136,6 +180,10 @@ struct race_stats {
 	u64 reads;		/* TMCCT reads, and the TSC cycles they took */
 	u64 read_cycles;
 	u64 violations[NR_VIOLATIONS];
+	u64 park_tries[NR_PARK_ACTIONS];	/* park: decided tries per action */
+	u64 park_windows[NR_PARK_ACTIONS];	/* park: of them, in the action's window */
+	u64 park_off_grid_max_us;	/* park: the largest distance from the old grid */
+	u64 park_either;		/* park: tries with a deadline too close to the resume */
 	struct violation_log log[NR_LOGGED];	/* the first violations */
 };
 
@@ -148,6 +196,17 @@ static u64 window_us;
 /* Written by the guest, read by the host at every GUEST_SYNC and at the end. */
 static u64 irqs;
 static struct race_stats stats;
+
+/*
+ * park: the pause the guest asks for, read by the host at the OUT to PARK_PORT.  A bare OUT,
+ * not a ucall: the guest's TSC right before and after it bounds the pause, and the ucall's
+ * own code would add hundreds of microseconds under TCG on either side.
+ */
+static struct {
+	u64 action;
+	u64 count_ns;
+	s64 enter_miss_ns;	/* the last PARK_ENTER_AT_DEADLINE's resume - deadline */
+} park_request;
 
 /* Guest only: TMICT of the running timer, the divider of the tdcr mode. */
 static u32 cur_tmict;
@@ -521,6 +580,250 @@ static void tmcct_try(u64 try)
 	previous = count;
 }
 
+/* park: the count in ns from a count of the timer (divider 1). */
+static u64 count_ns(u32 count)
+{
+	return (u64)count * APIC_BUS_CYCLE_NS;
+}
+
+static u64 tsc_to_ns(u64 tsc)
+{
+	return tsc * NSEC_PER_MSEC / guest_tsc_khz;
+}
+
+/*
+ * park: how far (ns) a count read at @tsc is from what the grid of a deadline at @d0_tsc
+ * predicts, modulo the period.  The read's TSC is the middle of the read.
+ */
+static u64 grid_distance_ns(u64 d0_tsc, struct sample s, u64 read_tsc)
+{
+	u64 period_ns = period_us * NSEC_PER_USEC, expected, got = count_ns(s.count);
+	u64 mid = read_tsc + (s.tsc - read_tsc) / 2;
+	s64 until = (s64)(d0_tsc - mid);
+	u64 d;
+
+	/* the remaining time on the old grid, in [0, period) */
+	if (until >= 0)
+		expected = tsc_to_ns(until) % period_ns;
+	else
+		expected = (period_ns - tsc_to_ns(-until) % period_ns) % period_ns;
+	d = got > expected ? got - expected : expected - got;
+	return min(d, period_ns - min(d, period_ns));
+}
+
+/* park: a TMCCT read and the TSC before it, for grid_distance_ns(). */
+static struct sample read_count_at(u64 try, u32 previous, u64 *read_tsc)
+{
+	*read_tsc = rdtsc();
+	return read_count(try, previous);
+}
+
+/*
+ * park: the interrupts due by the first read after a resume at @back_tsc, for the deadlines
+ * from @d0 (the first after the exit) on: none if d0 is still ahead, one if only d0 passed,
+ * in the pause or after it, else one for the deadlines of the pause plus one if the last
+ * deadline before the read came after the resume.  The read tells where the grid is (the
+ * next deadline is @s.count away), so the pre-pause estimate @d0 only needs to be within
+ * half a period.  If that last deadline is within PARK_NEAR_US or a fifth of the period of the
+ * resume (plus the read's
+ * own time: an interrupt may be taken in it), where TCG's late timers and the read's latency
+ * don't tell which side it is on, return NO_RELOAD: one or two interrupts are due.
+ */
+static u64 park_expected(u64 d0, u64 back_tsc, u64 read_tsc, struct sample s)
+{
+	u64 period_tsc = us_to_tsc(period_us);
+	u64 next = read_tsc + (s.tsc - read_tsc) / 2 + us_to_tsc(count_ns(s.count) / NSEC_PER_USEC);
+	u64 margin = (s.tsc - read_tsc) + us_to_tsc(max_t(u64, PARK_NEAR_US, period_us / 5));
+	u64 last, passed;
+	s64 since_d0 = (s64)(next - d0);
+
+	if (since_d0 < (s64)(period_tsc / 2))
+		return 0;
+	passed = (since_d0 + period_tsc / 2) / period_tsc;
+	if (passed == 1)
+		return 1;
+	last = next - period_tsc;
+	if ((s64)(last - back_tsc) < (s64)margin && (s64)(back_tsc - last) < (s64)margin)
+		return NO_RELOAD;
+	return (s64)(last - back_tsc) > 0 ? 2 : 1;
+}
+
+/* [I4], see the top of the file. */
+static void park_try(u64 try)
+{
+	enum park_action action = try % NR_PARK_ACTIONS;
+	bool masking = action == PARK_MASKED || action == PARK_SW_DISABLED;
+	u32 window = tdcr_count_of_us(window_us), quarter = tdcr_count_of_us(period_us / 4);
+	u64 deadline = tsc_after_us(PERIODS_PER_TRY * period_us);
+	u64 n0, n, expected, d0, d0_err, read_tsc, exit_tsc, back_tsc, end, dist;
+	unsigned int reloads = 0, late_reloads = 0;
+	bool in_window = false, waited = false, either = false;
+	struct sample s, last;
+	struct reads r;
+	u32 at, spiv = 0;
+
+	/* The count to exit at: within the window of zero, or anywhere above it. */
+	if (action == PARK_EXIT_AT_DEADLINE)
+		at = window - kvm_random_u32(&kvm_rng) % (window / 2 + 1);
+	else
+		at = window + kvm_random_u32(&kvm_rng) % (cur_tmict - window);
+
+	/* A reload that came with its interrupt, then that period's count down to @at. */
+	reads_start(&r, try);
+	for (;;) {
+		if (!tsc_before(deadline)) {
+			stats.undecided++;
+			return;
+		}
+		if (!read_next(&r, try))
+			continue;
+		n0 = r.prev.irqs;
+		if (!wait_irq_after(n0, tsc_after_us(LATE_IRQ_US)) || READ_ONCE(irqs) != n0 + 1) {
+			reads_start(&r, try);
+			continue;
+		}
+		do {
+			s = read_count_at(try, r.cur.count, &read_tsc);
+			if (s.count > r.cur.count)
+				break;	/* it reloaded: start over */
+			r.cur = s;
+		} while (s.count > at);
+		if (s.count <= at && s.count && READ_ONCE(irqs) == n0 + 1)
+			break;
+		reads_start(&r, try);
+	}
+
+	/* The grid's next deadline in guest TSC, give or take half the read. */
+	d0_err = (s.tsc - read_tsc) / 2;
+	d0 = read_tsc + d0_err + us_to_tsc(count_ns(s.count) / NSEC_PER_USEC);
+	n0 = READ_ONCE(irqs);
+	start_steps(n0);
+	if (action == PARK_MASKED) {
+		x2apic_write_reg(APIC_LVTT, APIC_LVT_MASKED | APIC_LVT_TIMER_PERIODIC |
+			TIMER_VECTOR);
+	} else if (action == PARK_SW_DISABLED) {
+		spiv = x2apic_read_reg(APIC_SPIV);
+		x2apic_write_reg(APIC_SPIV, spiv & ~APIC_SPIV_APIC_ENABLED);
+	}
+	park_request.action = action;
+	park_request.count_ns = count_ns(s.count);
+	exit_tsc = rdtsc();
+	asm volatile("outb %%al, %%dx" : : "a"(0), "d"(PARK_PORT) : "memory");
+	back_tsc = rdtsc();
+	/*
+	 * An interrupt that KVM injects on the way back in is taken before the instruction
+	 * after the OUT, and its handler's EOI exits again (hundreds of microseconds under
+	 * TCG): the resume is no later than the first interrupt after the exit.
+	 */
+	if (READ_ONCE(irqs) != n0 && (s64)(irq_tsc[n0 % IRQ_LOG] - back_tsc) < 0 &&
+	    (s64)(irq_tsc[n0 % IRQ_LOG] - exit_tsc) > 0)
+		back_tsc = irq_tsc[n0 % IRQ_LOG];
+	step_tsc[1] = back_tsc;
+
+	if (action == PARK_EXIT_AT_DEADLINE) {
+		in_window = (s64)(d0 - exit_tsc) <= (s64)us_to_tsc(window_us);
+	} else if (action == PARK_ENTER_AT_DEADLINE) {
+		/* for the host's next aim: how far after the deadline the vCPU came back */
+		park_request.enter_miss_ns = (s64)(back_tsc - d0) * (s64)NSEC_PER_MSEC /
+					     (s64)guest_tsc_khz;
+		in_window = park_request.enter_miss_ns >= -(s64)(window_us * NSEC_PER_USEC) &&
+			    park_request.enter_miss_ns <= (s64)(window_us * NSEC_PER_USEC);
+	}
+
+	if (masking) {
+		/* Nothing may come while masked: two periods after the pause. */
+		udelay(2 * period_us);
+		if (READ_ONCE(irqs) != n0)
+			violation(V_MASKED_IRQ, try, action, count_ns(s.count),
+				  tsc_to_us(back_tsc, exit_tsc), READ_ONCE(irqs) - n0, 0);
+		s = read_count(try, cur_tmict);
+		if (action == PARK_SW_DISABLED)
+			x2apic_write_reg(APIC_SPIV, spiv | APIC_SPIV_APIC_ENABLED);
+		x2apic_write_reg(APIC_LVTT, APIC_LVT_TIMER_PERIODIC | TIMER_VECTOR);
+		step_tsc[2] = rdtsc();
+		n0 = READ_ONCE(irqs);
+		reads_start(&r, try);
+		if (r.cur.count > s.count) {
+			/* a deadline passed during the unmask: can't tell where it belongs */
+			stats.undecided++;
+			return;
+		}
+		expected = 0;
+	} else {
+		s = read_count_at(try, cur_tmict, &read_tsc);
+		r.cur = s;
+		r.counting_tsc = s.tsc;
+		r.max_gap = 0;
+		/* one interrupt for the deadlines of the pause, one for a deadline after it */
+		expected = park_expected(d0, back_tsc, read_tsc, s);
+		if (expected == NO_RELOAD) {
+			expected = 1;
+			either = true;
+		}
+		if (action != PARK_LAPIC) {
+			dist = grid_distance_ns(d0, s, read_tsc);
+			stats.park_off_grid_max_us = max(stats.park_off_grid_max_us,
+							 dist / NSEC_PER_USEC);
+			if (dist > period_us * NSEC_PER_USEC / 4)
+				violation(V_OFF_GRID, try, action, count_ns(s.count),
+					  tsc_to_us(back_tsc, exit_tsc), dist / NSEC_PER_USEC, 0);
+		}
+	}
+
+	/*
+	 * Count the interrupts up to three quarters into the period after PARK_RELOADS reloads;
+	 * if one is missing by then, it may be late: count the next reload too and look again,
+	 * up to LATE_RELOADS times (see tdcr_try()).  A timer left parked stays silent at every
+	 * look; its count keeps reloading in TMCCT.
+	 */
+	end = tsc_after_us((PARK_RELOADS + 1 + LATE_RELOADS) * period_us + LATE_IRQ_US);
+	last = r.cur;
+	for (;;) {
+		if (read_next(&r, try)) {
+			if (reloads >= PARK_RELOADS) {
+				if (!waited || late_reloads == LATE_RELOADS) {
+					last = r.prev;	/* this reload isn't counted */
+					break;
+				}
+				late_reloads++;
+				waited = false;
+			}
+			reloads++;
+			continue;
+		}
+		last = r.cur;
+		if (reloads >= PARK_RELOADS && r.cur.count <= quarter) {
+			if (last.irqs >= n0 + expected + reloads)
+				break;
+			waited = true;
+		}
+		if (!tsc_before(end)) {
+			stats.undecided++;
+			return;
+		}
+	}
+	n = last.irqs - n0;
+	step_tsc[3] = last.tsc;
+	if (r.max_gap >= us_to_tsc(period_us * 9 / 10)) {
+		stats.undecided++;
+		stats.stalled++;
+		return;
+	}
+	expected += reloads;
+	stats.tries++;
+	stats.park_tries[action]++;
+	stats.windows += in_window;
+	stats.park_windows[action] += in_window;
+	/* KVM_SET_LAPIC drops an expiration that it finds pending (documented) */
+	if (n < expected && !(action == PARK_LAPIC && n + 1 == expected))
+		violation(V_LOST_IRQ, try, action, count_ns(s.count),
+			  tsc_to_us(back_tsc, exit_tsc), n, expected);
+	else if (n > expected + either)
+		violation(V_EXTRA_IRQ, try, action, count_ns(s.count),
+			  tsc_to_us(back_tsc, exit_tsc), n, expected);
+	stats.park_either += either;
+}
+
 static void guest_code(void)
 {
 	u64 try, step = nr_tries / PROGRESS_LINES ?: 1;
@@ -539,6 +842,9 @@ static void guest_code(void)
 		case MODE_TMCCT:
 			tmcct_try(try);
 			break;
+		case MODE_PARK:
+			park_try(try);
+			break;
 		}
 		if ((try + 1) % step == 0)
 			GUEST_SYNC(try + 1);
@@ -546,6 +852,92 @@ static void guest_code(void)
 	cli();
 	stop_timer();
 	GUEST_DONE();
+}
+
+/* park: the vCPU thread's host CPU, moved by PARK_MIGRATE if the host has two or more. */
+static int nr_host_cpus;
+static int host_cpu;
+static u64 migrations;
+static s64 enter_bias_ns;	/* park: the host's estimate of an exit's and an entry's time */
+
+static void sleep_ns(u64 ns)
+{
+	struct timespec ts = { .tv_sec = ns / NSEC_PER_SEC, .tv_nsec = ns % NSEC_PER_SEC };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+static u64 random_ns(u64 max_ns)
+{
+	return ((u64)kvm_random_u32(&kvm_rng) << 32 | kvm_random_u32(&kvm_rng)) % (max_ns + 1);
+}
+
+static void pin_vcpu_thread(void)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(host_cpu, &set);
+	TEST_ASSERT(!sched_setaffinity(0, sizeof(set), &set), "sched_setaffinity() to CPU %d",
+		    host_cpu);
+}
+
+static void migrate_vcpu_thread(void)
+{
+	cpu_set_t set;
+
+	if (nr_host_cpus < 2)
+		return;
+	host_cpu = (host_cpu + 1) % nr_host_cpus;
+	CPU_ZERO(&set);
+	CPU_SET(host_cpu, &set);
+	TEST_ASSERT(!sched_setaffinity(0, sizeof(set), &set), "sched_setaffinity() to CPU %d",
+		    host_cpu);
+	migrations++;
+}
+
+/* park: what the host does while the vCPU is out, see park_try(). */
+static void park_host(struct kvm_vcpu *vcpu, u64 action, u64 count_ns, s64 miss_ns)
+{
+	u64 period_ns = period_us * NSEC_PER_USEC, window_ns = window_us * NSEC_PER_USEC;
+	static s64 last_miss_ns;
+	struct kvm_lapic_state lapic;
+	s64 pause_ns;
+
+	switch (action) {
+	case PARK_ENTER_AT_DEADLINE:
+		/*
+		 * The deadline passes within the window of the next KVM_RUN, give or take, and
+		 * the hrtimer's callback runs on the CPU the vCPU thread leaves, if there are
+		 * two: on the same CPU, the callback can't run in the middle of KVM_RUN's entry.
+		 */
+		migrate_vcpu_thread();
+		/* learn the exit's and the entry's own time from how far the last one missed */
+		if (miss_ns != last_miss_ns)
+			enter_bias_ns += miss_ns / 2;
+		last_miss_ns = miss_ns;
+		pause_ns = count_ns - enter_bias_ns - window_ns + random_ns(2 * window_ns);
+		sleep_ns(max_t(s64, pause_ns, 0));
+		break;
+	case PARK_LAPIC:
+		sleep_ns(random_ns(2 * period_ns));
+		vcpu_ioctl(vcpu, KVM_GET_LAPIC, &lapic);
+		vcpu_ioctl(vcpu, KVM_SET_LAPIC, &lapic);
+		sleep_ns(random_ns(period_ns));
+		break;
+	case PARK_MIGRATE:
+		migrate_vcpu_thread();
+		sleep_ns(random_ns(3 * period_ns));
+		break;
+	case PARK_MASKED:
+	case PARK_SW_DISABLED:
+		sleep_ns(period_ns + random_ns(2 * period_ns));
+		break;
+	default:
+		sleep_ns(random_ns(3 * period_ns));
+		break;
+	}
 }
 
 static void print_progress(u64 done)
@@ -562,6 +954,12 @@ static void run_guest(struct kvm_vcpu *vcpu)
 	for (;;) {
 		vcpu_run(vcpu);
 		TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_IO);
+		if (vcpu->run->io.port == PARK_PORT) {
+			sync_global_from_guest(vcpu->vm, park_request);
+			park_host(vcpu, park_request.action, park_request.count_ns,
+				  park_request.enter_miss_ns);
+			continue;
+		}
 		cmd = get_ucall(vcpu, &uc);
 		if (cmd == UCALL_ABORT)
 			REPORT_GUEST_ASSERT(uc);
@@ -587,6 +985,21 @@ static void report(void)
 		printf("@@METRIC stalled=%lu\n", stats.stalled);
 		printf("@@METRIC max_gap_us=%lu\n", stats.max_gap * USEC_PER_MSEC / guest_tsc_khz);
 	}
+	if (mode == MODE_PARK) {
+		for (i = 0; i < NR_PARK_ACTIONS; i++) {
+			printf("@@METRIC tries_%s=%lu\n", park_action_names[i], stats.park_tries[i]);
+			if (i == PARK_ENTER_AT_DEADLINE || i == PARK_EXIT_AT_DEADLINE)
+				printf("@@METRIC windows_%s=%lu\n", park_action_names[i],
+				       stats.park_windows[i]);
+		}
+		printf("@@METRIC stalled=%lu\n", stats.stalled);
+		printf("@@METRIC near_resume=%lu\n", stats.park_either);
+		printf("@@METRIC off_grid_max_us=%lu\n", stats.park_off_grid_max_us);
+		printf("@@METRIC migrations=%lu\n", migrations);
+		printf("@@METRIC enter_bias_us=%ld\n", enter_bias_ns / (s64)NSEC_PER_USEC);
+		printf("@@METRIC enter_last_miss_us=%ld\n",
+		       park_request.enter_miss_ns / (s64)NSEC_PER_USEC);
+	}
 	printf("@@METRIC not_in_isr=%lu\n", stats.not_in_isr);
 	printf("@@METRIC read_us=%lu\n", stats.reads ?
 	       stats.read_cycles * USEC_PER_MSEC / guest_tsc_khz / stats.reads : 0);
@@ -603,6 +1016,8 @@ static void report(void)
 	for (i = 0; i < min_t(u64, nr_violations(), NR_LOGGED); i++) {
 		log = &stats.log[i];
 		names = value_names[log->kind == V_TMCCT_OVER_TMICT ? MODE_TMCCT : mode];
+		if (mode == MODE_PARK && log->values[0] < NR_PARK_ACTIONS)
+			printf("timer_race: (action %s)\n", park_action_names[log->values[0]]);
 		printf("timer_race: violation %lu: %s in try %lu:", i + 1, violation_name[log->kind],
 		       log->try);
 		for (j = 0; j < NR_VALUES && names[j]; j++)
@@ -622,17 +1037,22 @@ static void report(void)
 
 static void help(const char *name)
 {
-	printf("usage: %s [-m lvtt|tdcr|tmcct] [-n tries] [-p period_us] [-w window_us] [-s seed]\n"
+	printf("usage: %s [-m lvtt|tdcr|tmcct|park] [-n tries] [-p period_us] [-w window_us]\n"
+	       "       [-s seed]\n"
 	       "  -m  what to race (see the source): LVTT one-shot -> periodic after zero, TDCR\n"
-	       "      writes at the deadline, TMCCT reads at the deadline (default tdcr)\n"
-	       "  -n  tries; tmcct: reads (default per mode: %lu, %lu, %lu)\n"
-	       "  -p  period in us, >= %d; tdcr: at divider 1 (default per mode: %lu, %lu, %lu)\n"
+	       "      writes at the deadline, TMCCT reads at the deadline, pauses of the vCPU\n"
+	       "      (default tdcr)\n"
+	       "  -n  tries; tmcct: reads (default per mode: %lu, %lu, %lu, %lu)\n"
+	       "  -p  period in us, >= %d; tdcr: at divider 1 (default per mode: %lu, %lu, %lu,\n"
+	       "      %lu)\n"
 	       "  -w  window in us: tdcr acts within a random 1/2..1 of it from zero, tmcct counts\n"
-	       "      reloads after a read within it (default per mode: -, %lu, %lu)\n"
+	       "      reloads after a read within it, park exits or resumes within it of the\n"
+	       "      deadline (default per mode: -, %lu, %lu, %lu)\n"
 	       "  -s  seed of the random choices (default: random, printed)\n",
-	       name, default_tries[0], default_tries[1], default_tries[2], MIN_PERIOD_US,
-	       default_period_us[0], default_period_us[1], default_period_us[2],
-	       default_window_us[1], default_window_us[2]);
+	       name, default_tries[0], default_tries[1], default_tries[2], default_tries[3],
+	       MIN_PERIOD_US, default_period_us[0], default_period_us[1], default_period_us[2],
+	       default_period_us[3], default_window_us[1], default_window_us[2],
+	       default_window_us[3]);
 }
 
 int main(int argc, char *argv[])
@@ -675,6 +1095,10 @@ int main(int argc, char *argv[])
 		    "The window (%lu us) must be shorter than the period (%lu us)", window_us,
 		    period_us);
 	TEST_REQUIRE(kvm_cpu_has(X86_FEATURE_X2APIC));
+	nr_host_cpus = get_nprocs();
+	/* park: the vCPU thread changes host CPU only when PARK_MIGRATE moves it */
+	if (mode == MODE_PARK)
+		pin_vcpu_thread();
 
 	/* As timer_bench: the bus cycle is set before the vCPU exists; vm_create() seeds. */
 	vm = vm_create(1);
