@@ -41,17 +41,20 @@
  *         periodic timer of -p us and IRQs on: exit to userspace at a random count and let
  *         the host do one of park_action_names[] (in turn): pause for 0..3 periods; pause
  *         until the deadline passes within -w us of the next KVM_RUN, on another host CPU
- *         (the callback races with KVM_RUN's entry); exit within -w us of the deadline (the pause starts with
- *         an expiration on its way); KVM_GET_LAPIC + KVM_SET_LAPIC in the pause; move the
- *         vCPU thread to another host CPU (needs two); the same pause with LVTT masked, or
- *         with the APIC software-disabled, by the guest.  After the pause: TMCCT must show
- *         the old grid (off_grid: more than a quarter period apart; not checked after
- *         KVM_SET_LAPIC, which restores the count it saved), nothing may come while the
- *         timer is masked (masked_irq), and the interrupts up to three quarters into the
- *         period after PARK_RELOADS reloads must be one per reload plus one if a deadline
- *         passed in the pause (lost_irq: a timer left parked loses them all; extra_irq).
- *         After KVM_SET_LAPIC, an expiration pending before it may be dropped (documented):
- *         its interrupt is not required.
+ *         (the callback races with KVM_RUN's entry); exit within -w us of the deadline
+ *         (the pause starts with an expiration on its way); KVM_GET_LAPIC + KVM_SET_LAPIC
+ *         in the pause; move the vCPU thread to another host CPU (needs two); the same
+ *         pause with LVTT masked, or with the APIC software-disabled, by the guest; a reset
+ *         of the local APIC by the host, as a VMM's vCPU reset does it (KVM_SET_LAPIC of
+ *         the INIT state: the timer stops, the guest then programs it again).  After the
+ *         pause, or the unmask: TMCCT must show the old grid (off_grid: more than a quarter
+ *         period apart; not checked after KVM_SET_LAPIC, which restores the count it
+ *         saved), a reset timer must read zero (reload_after_zero), nothing may come while
+ *         the timer is masked or reset (masked_irq), and the interrupts up to three
+ *         quarters into the period after PARK_RELOADS reloads must be one per reload plus
+ *         one if a deadline passed in the pause (lost_irq: a timer left parked loses them
+ *         all; extra_irq).  After KVM_SET_LAPIC, an expiration pending before it may be
+ *         dropped (documented): its interrupt is not required.
  * Every TMCCT read of every mode checks [I3] (tmcct_over_tmict).
  *
  * What the guest can't decide counts as undecided, never as pass or violation: a wait that
@@ -94,19 +97,19 @@ enum race_mode { MODE_LVTT, MODE_TDCR, MODE_TMCCT, MODE_PARK, NR_MODES };
 static const char * const mode_name[NR_MODES] = { "lvtt", "tdcr", "tmcct", "park" };
 
 /* Per mode: tries, period and window (us) unless given. */
-static const u64 default_tries[NR_MODES] = { 200, 1000, 100000, 140 };
+static const u64 default_tries[NR_MODES] = { 200, 1000, 100000, 160 };
 static const u64 default_period_us[NR_MODES] = { 1000, 500, 1000, 2000 };
 static const u64 default_window_us[NR_MODES] = { 0, 150, 50, 300 };
 
 /* park: what the host does while the vCPU is out, one after the other. */
 enum park_action {
 	PARK_PAUSE, PARK_ENTER_AT_DEADLINE, PARK_EXIT_AT_DEADLINE, PARK_LAPIC, PARK_MIGRATE,
-	PARK_MASKED, PARK_SW_DISABLED, NR_PARK_ACTIONS,
+	PARK_MASKED, PARK_SW_DISABLED, PARK_RESET, NR_PARK_ACTIONS,
 };
 
 static const char * const park_action_names[NR_PARK_ACTIONS] = {
 	"pause", "enter_at_deadline", "exit_at_deadline", "lapic", "migrate", "masked",
-	"sw_disabled",
+	"sw_disabled", "reset",
 };
 
 enum violation {
@@ -130,8 +133,8 @@ static const u32 mode_checks[NR_MODES] = {
 		      BIT(V_TMCCT_OVER_TMICT),
 	[MODE_TDCR] = BIT(V_EXTRA_IRQ) | BIT(V_LOST_IRQ) | BIT(V_TMCCT_OVER_TMICT),
 	[MODE_TMCCT] = BIT(V_TMCCT_OVER_TMICT),
-	[MODE_PARK] = BIT(V_EXTRA_IRQ) | BIT(V_LOST_IRQ) | BIT(V_TMCCT_OVER_TMICT) |
-		      BIT(V_OFF_GRID) | BIT(V_MASKED_IRQ),
+	[MODE_PARK] = BIT(V_RELOAD_AFTER_ZERO) | BIT(V_EXTRA_IRQ) | BIT(V_LOST_IRQ) |
+		      BIT(V_TMCCT_OVER_TMICT) | BIT(V_OFF_GRID) | BIT(V_MASKED_IRQ),
 };
 
 #define NR_VALUES		5	/* recorded per violation */
@@ -652,7 +655,8 @@ static u64 park_expected(u64 d0, u64 back_tsc, u64 read_tsc, struct sample s)
 static void park_try(u64 try)
 {
 	enum park_action action = try % NR_PARK_ACTIONS;
-	bool masking = action == PARK_MASKED || action == PARK_SW_DISABLED;
+	bool masking = action == PARK_MASKED || action == PARK_SW_DISABLED ||
+		       action == PARK_RESET;
 	u32 window = tdcr_count_of_us(window_us), quarter = tdcr_count_of_us(period_us / 4);
 	u64 deadline = tsc_after_us(PERIODS_PER_TRY * period_us);
 	u64 n0, n, expected, d0, d0_err, read_tsc, exit_tsc, back_tsc, end, dist;
@@ -688,7 +692,9 @@ static void park_try(u64 try)
 				break;	/* it reloaded: start over */
 			r.cur = s;
 		} while (s.count > at);
-		if (s.count <= at && s.count && READ_ONCE(irqs) == n0 + 1)
+		/* but never within the window of zero unless that is the point */
+		if (s.count <= at && s.count && READ_ONCE(irqs) == n0 + 1 &&
+		    (action == PARK_EXIT_AT_DEADLINE || s.count > window))
 			break;
 		reads_start(&r, try);
 	}
@@ -701,9 +707,10 @@ static void park_try(u64 try)
 	if (action == PARK_MASKED) {
 		x2apic_write_reg(APIC_LVTT, APIC_LVT_MASKED | APIC_LVT_TIMER_PERIODIC |
 			TIMER_VECTOR);
-	} else if (action == PARK_SW_DISABLED) {
+	} else if (action == PARK_SW_DISABLED || action == PARK_RESET) {
 		spiv = x2apic_read_reg(APIC_SPIV);
-		x2apic_write_reg(APIC_SPIV, spiv & ~APIC_SPIV_APIC_ENABLED);
+		if (action == PARK_SW_DISABLED)
+			x2apic_write_reg(APIC_SPIV, spiv & ~APIC_SPIV_APIC_ENABLED);
 	}
 	park_request.action = action;
 	park_request.count_ns = count_ns(s.count);
@@ -731,22 +738,52 @@ static void park_try(u64 try)
 	}
 
 	if (masking) {
-		/* Nothing may come while masked: two periods after the pause. */
+		/*
+		 * Nothing may come while masked, or from a timer that the host reset (LVTT
+		 * masked, TMICT 0: its count reads zero), for two periods after the pause.
+		 */
 		udelay(2 * period_us);
 		if (READ_ONCE(irqs) != n0)
 			violation(V_MASKED_IRQ, try, action, count_ns(s.count),
 				  tsc_to_us(back_tsc, exit_tsc), READ_ONCE(irqs) - n0, 0);
 		s = read_count(try, cur_tmict);
-		if (action == PARK_SW_DISABLED)
+		if (action == PARK_RESET && s.count)
+			violation(V_RELOAD_AFTER_ZERO, try, action, count_ns(s.count),
+				  tsc_to_us(back_tsc, exit_tsc), 0, 0);
+		if (action != PARK_MASKED)
 			x2apic_write_reg(APIC_SPIV, spiv | APIC_SPIV_APIC_ENABLED);
-		x2apic_write_reg(APIC_LVTT, APIC_LVT_TIMER_PERIODIC | TIMER_VECTOR);
+		if (action == PARK_RESET) {
+			/* program the timer again: a new grid from this TMICT write */
+			start_periodic_timer();
+			s = read_count(try, cur_tmict);
+		} else {
+			x2apic_write_reg(APIC_LVTT, APIC_LVT_TIMER_PERIODIC | TIMER_VECTOR);
+		}
 		step_tsc[2] = rdtsc();
 		n0 = READ_ONCE(irqs);
-		reads_start(&r, try);
+		r.cur = read_count_at(try, s.count, &read_tsc);
+		r.counting_tsc = r.cur.tsc;
+		r.max_gap = 0;
 		if (r.cur.count > s.count) {
 			/* a deadline passed during the unmask: can't tell where it belongs */
 			stats.undecided++;
 			return;
+		}
+		/*
+		 * A deadline that passed shortly before the unmask may have its callback still
+		 * on the way (TCG delivers the host's timers up to milliseconds late), and KVM
+		 * decides on the mask when it injects: its interrupt may come, or not.
+		 */
+		either = count_ns(s.count) + PARK_NEAR_US * NSEC_PER_USEC * 4 >
+			 period_us * NSEC_PER_USEC;
+		/* unmasked, the timer is where its old grid says */
+		if (action != PARK_RESET) {
+			dist = grid_distance_ns(d0, r.cur, read_tsc);
+			stats.park_off_grid_max_us = max(stats.park_off_grid_max_us,
+							 dist / NSEC_PER_USEC);
+			if (dist > period_us * NSEC_PER_USEC / 4)
+				violation(V_OFF_GRID, try, action, count_ns(r.cur.count),
+					  tsc_to_us(back_tsc, exit_tsc), dist / NSEC_PER_USEC, 0);
 		}
 		expected = 0;
 	} else {
@@ -929,6 +966,18 @@ static void park_host(struct kvm_vcpu *vcpu, u64 action, u64 count_ns, s64 miss_
 	case PARK_MIGRATE:
 		migrate_vcpu_thread();
 		sleep_ns(random_ns(3 * period_ns));
+		break;
+	case PARK_RESET:
+		/* what a VMM's vCPU reset does to the local APIC: KVM_SET_LAPIC of its INIT state */
+		sleep_ns(random_ns(2 * period_ns));
+		vcpu_ioctl(vcpu, KVM_GET_LAPIC, &lapic);
+		*(u32 *)(lapic.regs + APIC_LVTT) = APIC_LVT_MASKED;
+		*(u32 *)(lapic.regs + APIC_TMICT) = 0;
+		*(u32 *)(lapic.regs + APIC_TMCCT) = 0;
+		*(u32 *)(lapic.regs + APIC_TDCR) = 0;
+		*(u32 *)(lapic.regs + APIC_SPIV) = 0xff;
+		vcpu_ioctl(vcpu, KVM_SET_LAPIC, &lapic);
+		sleep_ns(random_ns(period_ns));
 		break;
 	case PARK_MASKED:
 	case PARK_SW_DISABLED:
