@@ -938,7 +938,6 @@ static void migrate_vcpu_thread(void)
 static void park_host(struct kvm_vcpu *vcpu, u64 action, u64 count_ns, s64 miss_ns)
 {
 	u64 period_ns = period_us * NSEC_PER_USEC, window_ns = window_us * NSEC_PER_USEC;
-	static s64 last_miss_ns;
 	struct kvm_lapic_state lapic;
 	s64 pause_ns;
 
@@ -950,10 +949,11 @@ static void park_host(struct kvm_vcpu *vcpu, u64 action, u64 count_ns, s64 miss_
 		 * two: on the same CPU, the callback can't run in the middle of KVM_RUN's entry.
 		 */
 		migrate_vcpu_thread();
-		/* learn the exit's and the entry's own time from how far the last one missed */
-		if (miss_ns != last_miss_ns)
-			enter_bias_ns += miss_ns / 2;
-		last_miss_ns = miss_ns;
+		/*
+		 * Learn the exit's and the entry's own time from how far the previous try of
+		 * this action missed (only these tries write it, so each value counts once).
+		 */
+		enter_bias_ns += miss_ns / 2;
 		pause_ns = count_ns - enter_bias_ns - window_ns + random_ns(2 * window_ns);
 		sleep_ns(max_t(s64, pause_ns, 0));
 		break;
