@@ -43,7 +43,7 @@ STATIC_CHECKS := check-applies check-checkpatch check-builds check-shellcheck ch
 -include $(TB)/send/send.mk
 
 .PHONY: help deps fetch apply kernel build modules selftests kut race images run check static-checks \
-	report boots run-one shell kut-upstream demo-broken bench bench-smoke bench-designs bench-report clean clean-trees clean-runs \
+	report boots torture timer-pause run-one shell kut-upstream demo-broken bench bench-smoke bench-designs bench-report clean clean-trees clean-runs \
 	$(STATIC_CHECKS)
 
 help:
@@ -54,7 +54,8 @@ help:
 	@echo "  apply         make the variant trees ($(VARIANTS)) and apply their patches with quilt"
 	@echo "  kernel        the debug kernel of each base that builds its own (testbed/bases/*/debug.config)"
 	@echo "  build         kernel, KVM modules per variant, selftests, kvm-unit-tests, race, boot images"
-	@echo "  race          timer_race (testbed/race), built against the selftest library"
+	@echo "  race          timer_race and timer_torture (testbed/race), built against the selftest library"
+	@echo "  torture       long timer_torture runs: STEPS=100000 SEED= TORTURE_BOOTS='MACHINE:BASE/VARIANT ...'"
 	@echo "  quick         after editing a patch: the series' own tests on bochs-vmx and qemu-svm (minutes)"
 	@echo "  run-one       MACHINE=$(MACHINE) VARIANT=$(VARIANT) TEST=$(TEST) ARGS='...'"
 	@echo "  shell         MACHINE=$(MACHINE) VARIANT=$(VARIANT): interactive shell in the machine"
@@ -95,12 +96,16 @@ kut:
 	KUT_SERIES= KUT_TESTS="apic-split x2apic xapic" $(TB)/build/build-kut.sh $(BUILD)/kut-upstream
 	$(TB)/build/qemu-bundle.sh $(BUILD)/qemu-bundle
 
-# The race program (testbed/race/timer_race.c) against the selftest library of the primary
+# The race programs (testbed/race/timer_race.c, timer_torture.c) against the selftest library of the primary
 # base; the images whose plan runs it (race-* of testbed/plan.conf) get a copy.
 race: selftests
-	$(TB)/build/build-programs.sh race/timer_race
+	$(TB)/build/build-programs.sh race/timer_race race/timer_torture
 
-images: modules selftests kut race
+# The test bed's pause program (testbed/bench/timer_pause.c: trace-pause-*, bench-smoke)
+timer-pause: selftests
+	$(TB)/build/build-programs.sh bench/timer_pause
+
+images: modules selftests kut race timer-pause
 	@for b in $(BOOTS); do m=$${b%%:*} v=$${b#*:}; d=$(BUILD)/images/$$m/$$v; mkdir -p $$d && \
 		$(TB)/boot/guest-plan.sh $$m $$v > $$d.plan && \
 		$(TB)/boot/mkimage.sh $$m $$v $$d $$d.plan || exit 1; \
@@ -154,6 +159,13 @@ check-overlay: apply
 # against testbed/expectations (testbed/boot/quick.sh); 'make check' stays the full gate.
 quick:
 	$(TB)/boot/quick.sh
+
+# Long torture runs (testbed/race/run-torture.sh): STEPS (default 100000) and SEED on every
+# machine with the primary base's series, or TORTURE_BOOTS='MACHINE:BASE/VARIANT ...';
+# TORTURE_PUBLISH=1 appends the rows to testbed/results/torture.csv
+TORTURE_BOOTS ?=
+torture: modules selftests race
+	$(TB)/race/run-torture.sh $(TORTURE_BOOTS)
 
 run-one: modules selftests race
 	$(TB)/boot/run-one.sh $(MACHINE) $(VARIANT) $(TEST) $(ARGS)

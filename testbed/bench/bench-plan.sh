@@ -11,7 +11,7 @@
 #   bench-smoke         the smoke entry of testbed/plan.conf (make check), timed and checked here
 #   vcpus-N             timer-trace around timer_bench -m paused -c N (item 2)
 #   designs-dD-paused   park-design D, timer-trace around timer_bench -m paused -c 1 (item 5)
-#   sweep-pP-dD         timer-trace around apic_timer_pause_test -s busy -n 1 -v -p P -d D (item 1)
+#   sweep-pP-dD         timer-trace around timer_pause -s busy -n 1 -v -p P -d D (item 1)
 # Sweep points above the cap (bench.conf) are left out; "capped" lists them on stderr.
 set -euo pipefail
 # shellcheck source=testbed/lib.sh
@@ -86,7 +86,7 @@ if has "$MACHINE" "$SWEEP_MACHINES" && has "$V" "$SWEEP_VARIANTS"; then
 				echo "capped sweep-p$p-d$d: period below $SWEEP_FAST_US us, only on $SWEEP_FAST_ONLY" >&2
 				continue
 			fi
-			echo "sweep-p$p-d$d|$((d / 1000 + 600))|1|timer-trace -i apic_timer_pause_test -v -s busy -n 1 -p $p -d $d"
+			echo "sweep-p$p-d$d|$((d / 1000 + 600))|1|timer-trace -i timer_pause -v -s busy -n 1 -p $p -d $d"
 		done
 	done
 fi

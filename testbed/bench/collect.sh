@@ -6,7 +6,7 @@
 # console.txt; the parts of run-bench.sh are merged)
 # into one CSV per experiment in $BUILD/bench/:
 #   sweep.csv        item 1: one row per (machine, variant, period, pause), capped points too;
-#                    the first pause of each run (apic_timer_pause_test may pause up to 3
+#                    the first pause of each run (timer_pause may pause up to 3
 #                    more times when a resume cannot tell the grids apart: column pauses)
 #   vcpus.csv        item 2: one row per (machine, variant, vCPUs)
 #   cost.csv         item 3: one row per (machine, variant, run, function)
@@ -65,7 +65,7 @@ rows() {
 		}
 		$1 == "@@TEST" && $3 == "BEGIN" { cur = $2 }
 		$1 == "@@TEST" && $3 == "END" { cur = "" }
-		# the first pause (apic_timer_pause_test may pause again, see its source)
+		# the first pause (timer_pause may pause again, see its source)
 		cur ~ /^sweep-/ && match($0, /pause 0: first interrupt after -?[0-9]+ us, [0-9]+ of [0-9]+ ticks on the grid \(-?[0-9]+\.\.-?[0-9]+ us\), median interval -?[0-9]+ us/) {
 			s = substr($0, RSTART, RLENGTH)
 			gsub(/[(),]|\.\./, " ", s)

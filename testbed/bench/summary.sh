@@ -14,7 +14,7 @@ B=$BUILD/bench
 
 echo "== 1. pause sweep: host timer expiries caused by one pause (callbacks while paused + extra"
 echo "==    expiries on resume) / the guest's first interrupt after the resume (us,"
-echo "==    apic_timer_pause_test -v; - = not printed: the test stopped before, see sweep.csv);"
+echo "==    timer_pause -v; - = not printed: the test stopped before, see sweep.csv);"
 echo "==    cap = capped (bench.conf), n/r = not run (left out by BENCH_FILTER), miss = no result"
 awk -F, 'NR > 1 {
 	k = $1 " " $2 " " $3 "us"; if (!(k in seen)) { seen[k] = 1; rows[++nr] = k }

@@ -96,7 +96,7 @@ static void guest_code(void)
 }
 
 /*
- * now_ns() and sleep_until_ns() are apic_timer_pause_test.c's: this program is part of the
+ * now_ns() and sleep_until_ns() are timer_pause.c's: this program is part of the
  * test bed, not of the series, so it cannot share them without a change to the selftest library.
  */
 static u64 now_ns(void)
@@ -249,7 +249,7 @@ int main(int argc, char *argv[])
 	TEST_ASSERT(mode == MODE_PAUSED || nr_vcpus == 1, "One vCPU in this mode");
 	TEST_REQUIRE(kvm_cpu_has(X86_FEATURE_X2APIC));
 
-	/* As apic_timer_pause_test: the bus cycle is set before any vCPU exists. */
+	/* As timer_pause: the bus cycle is set before any vCPU exists. */
 	vm = vm_create(nr_vcpus);
 	if (kvm_has_cap(KVM_CAP_X86_APIC_BUS_CYCLES_NS))
 		vm_enable_cap(vm, KVM_CAP_X86_APIC_BUS_CYCLES_NS, APIC_BUS_CYCLE_NS);

@@ -6,7 +6,7 @@
 # "name|timeout|attempts|command": the tests of testbed/plan.conf minus declared skips
 # (testbed/expectations) and tests whose selftest is absent. With TEST, only that test, run
 # even if declared skipped, with ARGS appended to its command; TEST may also be the name of
-# any built selftest binary.
+# any built selftest binary. TB_TEST_TIMEOUT (environment) replaces TEST's guest timeout.
 set -euo pipefail
 # shellcheck source=testbed/lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -29,7 +29,7 @@ while IFS='|' read -r name tmo needs cmd; do
 	if [ -n "$ONLY" ]; then
 		[ "$name" = "$ONLY" ] || continue
 		found=1
-		echo "$name|$tmo|1|$cmd${*:+ $*}"
+		echo "$name|${TB_TEST_TIMEOUT:-$tmo}|1|$cmd${*:+ $*}"
 		continue
 	fi
 	[[ $absent == *" $needs "* ]] && continue

@@ -43,13 +43,16 @@ for f in ${TB_EXTRA_FILES:-}; do
 	[ -f "$f" ] || die "TB_EXTRA_FILES names $f, which does not exist"
 	cp "$f" "$R/tests/"
 done
-# only the selftests and the test-bed programs (testbed/race: $BUILD/race/bin) the plan runs:
-# the whole suite would make the initrd slow to load in Bochs
+# only the selftests and the test-bed programs (testbed/race: $BUILD/race/bin; timer_pause:
+# $BUILD/bench/bin) the plan runs: the whole suite would make the initrd slow to load in Bochs
 RACEBIN=$BUILD/race/bin
 if grep -qw timer_race "$PLANFILE" && [ ! -x "$RACEBIN/timer_race" ]; then
 	die "no $RACEBIN/timer_race: run 'make build' first"
 fi
-for f in "$STBIN"/* "$RACEBIN"/*; do
+if grep -qw timer_pause "$PLANFILE" && [ ! -x "$BUILD/bench/bin/timer_pause" ]; then
+	die "no $BUILD/bench/bin/timer_pause: run 'make build' first"
+fi
+for f in "$STBIN"/* "$RACEBIN"/* "$BUILD/bench/bin/timer_pause"; do
 	[ -e "$f" ] || continue
 	! grep -qwF -- "$(basename "$f")" "$PLANFILE" || cp "$f" "$R/tests/"
 done

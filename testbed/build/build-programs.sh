@@ -14,7 +14,7 @@ set -euo pipefail
 # shellcheck source=testbed/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
-PROGRAMS="bench/timer_bench race/timer_race"
+PROGRAMS="bench/timer_bench bench/timer_pause race/timer_race race/timer_torture"
 
 ST=$(selftests_dir "$PRIMARY_BASE")
 KST=$ST/src/tools/testing/selftests/kvm

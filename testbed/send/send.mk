@@ -12,7 +12,7 @@
 #   make tag-series V=N       tag HEAD as series-vN once version N is sent
 #   make cover-letter         regenerate the patch list of patches/0000-cover-letter.patch
 #   make maintainers-snippet  regenerate MAINTAINERS-snippet
-#   make htmldocs-x86         the kernel's own htmldocs build of Documentation/virt/kvm/x86
+#   make htmldocs-virt        the kernel's own htmldocs of Documentation/virt, base vs series
 #   make send-deps            apt-get install git-email (+ Perl modules), b4, sphinx
 #
 # Static checks: check-cover, check-maintainers, check-docs, check-send.
@@ -27,7 +27,7 @@ STATIC_CHECKS += check-cover check-maintainers check-docs check-send
 
 .PHONY: send-help send-deps send-tree format-patch send-dry-run send b4-dry-run range-diff \
 	format-patch-kut send-dry-run-kut \
-	tag-series cover-letter maintainers-snippet htmldocs-x86 \
+	tag-series cover-letter maintainers-snippet htmldocs-virt \
 	check-cover check-maintainers check-docs check-send
 
 send-help:
@@ -73,7 +73,7 @@ cover-letter:
 maintainers-snippet:
 	$(TB)/send/maintainers-snippet.sh
 
-htmldocs-x86:
+htmldocs-virt:
 	$(TB)/send/htmldocs.sh
 
 check-cover:
@@ -82,8 +82,9 @@ check-cover:
 check-maintainers:
 	$(TB)/send/maintainers-snippet.sh --check
 
+# The kernel's own htmldocs build (needs the trees of 'make apply', as every static check)
 check-docs:
-	$(TB)/send/check-docs.sh
+	$(TB)/send/htmldocs.sh
 
 check-send:
 	$(TB)/send/check-send.sh
