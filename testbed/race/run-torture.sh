@@ -86,7 +86,6 @@ done
 	{ for (i = 1; i <= NF; i++) cell[NR, i] = $i; if (NF > nf) nf = NF }
 	END {
 		for (i = 3; i <= nf; i++) {
-			if (i == 1 || i == 2) continue
 			line = sprintf("%-20s", cell[1, i])
 			for (r = 2; r <= NR; r++) line = line sprintf(" %24s", cell[r, i])
 			print line

@@ -184,16 +184,16 @@ static u64 history[NR_HISTORY];
 
 /*
  * The guest's recent events, for the first violation's timeline: TMCCT reads (the count),
- * interrupts, operations (the op), the exit and the resume of a host operation, and the
- * deadline the model expects next (TSC).
+ * interrupts, operations (the op), the exit and the resume of a host operation, and the writes
+ * to the timer's registers.
  */
 #define NR_EVENTS		192
 enum event {
-	EV_READ, EV_IRQ, EV_OP, EV_EXIT, EV_RESUME, EV_NEXT, EV_VIOLATION, EV_LVTT, EV_TMICT,
+	EV_READ, EV_IRQ, EV_OP, EV_EXIT, EV_RESUME, EV_VIOLATION, EV_LVTT, EV_TMICT,
 	EV_TDCR, EV_SPIV, EV_TSC_DEADLINE,
 };
 static const char * const event_names[] = {
-	"read", "irq", "op", "exit", "resume", "next", "VIOLATION", "lvtt=", "tmict=", "tdcr=",
+	"read", "irq", "op", "exit", "resume", "VIOLATION", "lvtt=", "tmict=", "tdcr=",
 	"spiv=", "tscd_in_us=",
 };
 struct event_log {
@@ -707,6 +707,18 @@ static void write_lvtt(void)
 	write_reg(APIC_LVTT, m.mode | (m.masked ? APIC_LVT_MASKED : 0) | TIMER_VECTOR);
 }
 
+/* Into or out of TSC-deadline mode: the timer stops (SDM 10.5.4.1), TMICT reads 0. */
+static void switch_tscdeadline(u32 mode)
+{
+	op_may_drop();
+	m.mode = mode;
+	write_lvtt();
+	m.tmict = 0;
+	m.tscd = 0;
+	m.expired = false;
+	regrid();
+}
+
 static void op_mode(void)
 {
 	u32 old = m.mode, modes = m.tscd_ok ? 3 : 2, new, count;
@@ -719,14 +731,7 @@ static void op_mode(void)
 	else
 		edge_begin(op_begin(true));
 	if (old == APIC_LVT_TIMER_TSCDEADLINE || new == APIC_LVT_TIMER_TSCDEADLINE) {
-		/* into or out of TSC-deadline mode: the timer stops (SDM 10.5.4.1) */
-		op_may_drop();
-		m.mode = new;
-		write_lvtt();
-		m.tmict = 0;
-		m.tscd = 0;
-		m.expired = false;
-		regrid();
+		switch_tscdeadline(new);
 		return;
 	}
 	m.mode = new;
@@ -965,13 +970,12 @@ static void guest_code(void)
 				op_mask();
 			if (m.mode != APIC_LVT_TIMER_PERIODIC) {
 				if (m.mode == APIC_LVT_TIMER_TSCDEADLINE) {
-					op_may_drop();
-					m.tmict = 0;
-					m.tscd = 0;
+					switch_tscdeadline(APIC_LVT_TIMER_PERIODIC);
+				} else {
+					m.mode = APIC_LVT_TIMER_PERIODIC;
+					write_lvtt();
+					regrid();
 				}
-				m.mode = APIC_LVT_TIMER_PERIODIC;
-				write_lvtt();
-				regrid();
 			}
 			if (!counting())
 				op_tmict();
@@ -1163,7 +1167,7 @@ static void print_timeline(struct kvm_vm *vm)
 	end = first_timeline_end;
 	start = end > NR_EVENTS ? end - NR_EVENTS : 0;
 	last = &first_timeline[(end - 1) % NR_EVENTS];
-	printf("timer_torture: the first violation's timeline (us before it; read: count, next: the deadline the read shows, op/exit: operation, resume: requested us):\n");
+	printf("timer_torture: the first violation's timeline (us before it; read: count, op/exit: operation, resume: requested us, writes: value):\n");
 	for (i = start; i < end; i++) {
 		e = &first_timeline[i % NR_EVENTS];
 		printf("timer_torture:   %10ld %-9s %u%s%s\n",
