@@ -23,7 +23,10 @@
  * last TMCCT read showed) and counts, from the TMCCT reads that bracket every operation, the
  * reloads and expirations that owe an interrupt: one per reload or expiration of an unmasked
  * timer; for a pause, one for the deadlines of the pause plus one per deadline after the
- * resume (KVM coalesces what a stopped vCPU missed).  Violations (each counted by kind):
+ * resume (KVM coalesces what a stopped vCPU missed).  A stop that no host operation asked
+ * for (the vCPU thread preempted on its host, a ucall's exit) shows as a gap of more than half
+ * a period between two reads of straight-line code, and counts as a pause ("gaps").
+ * Violations (each counted by kind):
  *  tmcct_over_tmict    a TMCCT read above TMICT;
  *  count_while_stopped a non-zero TMCCT of a stopped timer: TMICT 0, a one-shot that reached
  *                      zero (until TMICT is written, whatever LVTT says), TSC-deadline mode;
@@ -132,6 +135,7 @@ struct torture_stats {
 	u64 not_in_isr;
 	u64 lapic_restarts;	/* expired timers that KVM_SET_LAPIC restarted */
 	u64 slow_reads;		/* TMCCT reads that took more than an eighth of a period */
+	u64 gaps;		/* the vCPU stopped between two reads without a host operation */
 	u64 wakeups;		/* the host watchdog's interrupts */
 	u64 warmup_extra;	/* interrupts above the owed ones before step 0 (reported) */
 	u64 violations[NR_VIOLATIONS];
@@ -173,6 +177,8 @@ static struct {
 	u64 deficit_since;	/* fewer interrupts than owed since (TSC), or 0 */
 	u64 quiet_since;	/* a running unmasked periodic timer's last interrupt (TSC) */
 	u64 quiet_paused;	/* of the time since, the vCPU's pauses (TSC) */
+	u64 last_read_end;	/* the end of the last read (TSC) */
+	bool waited;		/* the guest halted since the last read */
 	u64 last_irqs;
 	u32 last_count;		/* the last TMCCT read */
 	bool tscd_ok;		/* the CPU has the TSC-deadline timer */
@@ -475,6 +481,7 @@ static void count_reloads(u64 k, u64 d, const struct pause *p)
 static u32 check_read(bool keeps_grid, const struct pause *p)
 {
 	u64 t0, t1, mid, d, k = 0, period = period_tsc();
+	struct pause gap;
 	unsigned int tries = 0;
 	s64 diff, off;
 	u32 count;
@@ -492,6 +499,20 @@ static u32 check_read(bool keeps_grid, const struct pause *p)
 	stats.slow_reads += tries;
 	if (tries == SLOW_READ_TRIES)
 		keeps_grid = false;
+	/*
+	 * Straight-line code from the last read to this one that took more than half a
+	 * period: the vCPU stopped (preempted on the host, a ucall's exit, a slow exit), and
+	 * KVM coalesces the deadlines of a stop as it does those of a pause.
+	 */
+	if (p == &no_pause && !m.waited && m.last_read_end &&
+	    t0 - m.last_read_end > period / 2) {
+		gap = (struct pause){ .paused = true, .exit = m.last_read_end, .back = t0 };
+		p = &gap;
+		m.quiet_paused += t0 - m.last_read_end;
+		stats.gaps++;
+	}
+	m.waited = false;
+	m.last_read_end = t1;
 	mid = t0 + (t1 - t0) / 2;
 	event(EV_READ, mid, count);
 	if (m.mode == APIC_LVT_TIMER_TSCDEADLINE) {
@@ -795,6 +816,7 @@ static void op_hlt(void)
 		check_read(true, &no_pause);
 		if (!tsc_before(end) || !deliverable() || (!counting() && !m.tscd))
 			break;
+		m.waited = true;
 		safe_halt();
 	}
 	sti();
@@ -1196,6 +1218,7 @@ static void report(struct kvm_vm *vm)
 	printf("@@METRIC not_in_isr=%lu\n", stats.not_in_isr);
 	printf("@@METRIC lapic_restarts=%lu\n", stats.lapic_restarts);
 	printf("@@METRIC slow_reads=%lu\n", stats.slow_reads);
+	printf("@@METRIC gaps=%lu\n", stats.gaps);
 	printf("@@METRIC wakeups=%lu\n", stats.wakeups);
 	printf("@@METRIC warmup_extra=%lu\n", stats.warmup_extra);
 	for (i = 0; i < NR_VIOLATIONS; i++)
