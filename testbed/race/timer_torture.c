@@ -139,6 +139,8 @@ struct torture_stats {
 	u64 wakeups;		/* the host watchdog's interrupts */
 	u64 warmup_extra;	/* interrupts above the owed ones before step 0 (reported) */
 	u64 violations[NR_VIOLATIONS];
+	u64 logged;		/* entries of log[], the judged ones first */
+	u64 judged_logged;
 	struct violation_log log[NR_LOGGED];
 };
 
@@ -300,28 +302,45 @@ static u64 nr_violations(void)
 	return total;
 }
 
+/*
+ * Count a violation; log it (NR_LOGGED of them, the judged ones first, see -j) and keep the
+ * timeline of the first one, or of the first judged one once one comes.
+ */
 static void violation(enum violation v, u64 value)
 {
-	u64 logged = nr_violations();
+	bool judge = judged & BIT(v);
+	u64 slot;
 
 	stats.violations[v]++;
-	if (!logged && v == V_LOST_IRQ) {
-		/* the interrupts went missing before the deficit began */
-		memcpy(first_timeline, deficit_timeline, sizeof(events));
-		first_timeline_end = deficit_timeline_end;
-	} else if (!logged) {
-		event(EV_VIOLATION, rdtsc(), v);
-		memcpy(first_timeline, events, sizeof(events));
-		first_timeline_end = nr_events;
+	if (!stats.logged || (judge && !stats.judged_logged)) {
+		if (v == V_LOST_IRQ) {
+			/* the interrupts went missing before the deficit began */
+			memcpy(first_timeline, deficit_timeline, sizeof(events));
+			first_timeline_end = deficit_timeline_end;
+		} else {
+			event(EV_VIOLATION, rdtsc(), v);
+			memcpy(first_timeline, events, sizeof(events));
+			first_timeline_end = nr_events;
+		}
 	}
-	if (logged >= NR_LOGGED)
+	if (judge && stats.judged_logged < NR_LOGGED) {
+		/* in front of the unjudged ones: the one in its place moves to the end */
+		slot = stats.judged_logged++;
+		if (slot < stats.logged && stats.logged < NR_LOGGED)
+			stats.log[stats.logged++] = stats.log[slot];
+		else if (slot == stats.logged)
+			stats.logged++;
+	} else if (!judge && stats.logged < NR_LOGGED) {
+		slot = stats.logged++;
+	} else {
 		return;
-	stats.log[logged] = (struct violation_log){
+	}
+	stats.log[slot] = (struct violation_log){
 		.step = cur_step, .kind = v, .op = cur_op, .value = value,
 		.got = READ_ONCE(irqs), .owed = m.owed, .mode = m.mode >> 17, .tmict = m.tmict,
 		.div = m.div, .masked = m.masked | m.disabled << 1,
 	};
-	memcpy(stats.log[logged].history, history, sizeof(history));
+	memcpy(stats.log[slot].history, history, sizeof(history));
 }
 
 static bool deliverable(void)
@@ -508,7 +527,9 @@ static u32 check_read(bool keeps_grid, const struct pause *p)
 	    t0 - m.last_read_end > period / 2) {
 		gap = (struct pause){ .paused = true, .exit = m.last_read_end, .back = t0 };
 		p = &gap;
-		m.quiet_paused += t0 - m.last_read_end;
+		/* of the silence clock's time only: it may have started during the gap */
+		if ((s64)(t0 - m.quiet_since) > 0)
+			m.quiet_paused += t0 - max(m.last_read_end, m.quiet_since);
 		stats.gaps++;
 	}
 	m.waited = false;
@@ -740,28 +761,17 @@ static void switch_tscdeadline(u32 mode)
 	regrid();
 }
 
-static void op_mode(void)
+/*
+ * One-shot <-> periodic: the count goes on, on its grid.  The read after the write tells the
+ * order: a one-shot that reads zero expired before it and stays stopped; a periodic timer's
+ * reload before it owes its interrupt as usual.
+ */
+static void switch_mode(u32 new)
 {
-	u32 old = m.mode, modes = m.tscd_ok ? 3 : 2, new, count;
+	u32 old = m.mode, count;
 
-	new = (((old >> 17) + 1 + random_below(modes - 1)) % modes) << 17;
-	if (old == APIC_LVT_TIMER_ONESHOT && new == APIC_LVT_TIMER_PERIODIC && counting() &&
-	    chance(EDGE_PERCENT))
-		/* the race of series patch 2: a one-shot made periodic as it reaches zero */
-		edge_begin(wait_edge(true));
-	else
-		edge_begin(op_begin(true));
-	if (old == APIC_LVT_TIMER_TSCDEADLINE || new == APIC_LVT_TIMER_TSCDEADLINE) {
-		switch_tscdeadline(new);
-		return;
-	}
 	m.mode = new;
 	write_lvtt();
-	/*
-	 * One-shot <-> periodic: the count goes on, on its grid.  The read after the write
-	 * tells the order: a one-shot that reads zero expired before it and stays stopped; a
-	 * periodic timer's reload before it owes its interrupt as usual.
-	 */
 	if (old == APIC_LVT_TIMER_ONESHOT) {
 		count = x2apic_read_reg(APIC_TMCCT);
 		if (!count && counting())
@@ -772,6 +782,23 @@ static void op_mode(void)
 	check_read(true, &no_pause);
 	m.mode = new;
 	quiet_restart();
+}
+
+static void op_mode(void)
+{
+	u32 old = m.mode, modes = m.tscd_ok ? 3 : 2, new;
+
+	new = (((old >> 17) + 1 + random_below(modes - 1)) % modes) << 17;
+	if (old == APIC_LVT_TIMER_ONESHOT && new == APIC_LVT_TIMER_PERIODIC && counting() &&
+	    chance(EDGE_PERCENT))
+		/* the race of series patch 2: a one-shot made periodic as it reaches zero */
+		edge_begin(wait_edge(true));
+	else
+		edge_begin(op_begin(true));
+	if (old == APIC_LVT_TIMER_TSCDEADLINE || new == APIC_LVT_TIMER_TSCDEADLINE)
+		switch_tscdeadline(new);
+	else
+		switch_mode(new);
 }
 
 static void op_mask(void)
@@ -947,6 +974,8 @@ static void guest_code(void)
 	m.ambiguous = 0;
 	m.deficit_since = 0;
 	memset(stats.violations, 0, sizeof(stats.violations));
+	stats.logged = 0;
+	stats.judged_logged = 0;
 
 	for (step = 0; step < nr_steps; step++) {
 		cur_step = step;
@@ -994,9 +1023,8 @@ static void guest_code(void)
 				if (m.mode == APIC_LVT_TIMER_TSCDEADLINE) {
 					switch_tscdeadline(APIC_LVT_TIMER_PERIODIC);
 				} else {
-					m.mode = APIC_LVT_TIMER_PERIODIC;
-					write_lvtt();
-					regrid();
+					check_read(true, &no_pause);
+					switch_mode(APIC_LVT_TIMER_PERIODIC);
 				}
 			}
 			if (!counting())
@@ -1189,7 +1217,8 @@ static void print_timeline(struct kvm_vm *vm)
 	end = first_timeline_end;
 	start = end > NR_EVENTS ? end - NR_EVENTS : 0;
 	last = &first_timeline[(end - 1) % NR_EVENTS];
-	printf("timer_torture: the first violation's timeline (us before it; read: count, op/exit: operation, resume: requested us, writes: value):\n");
+	printf("timer_torture: the first %sviolation's timeline (us before it; read: count, op/exit: operation, resume: requested us, writes: value):\n",
+	       stats.judged_logged ? "judged " : "");
 	for (i = start; i < end; i++) {
 		e = &first_timeline[i % NR_EVENTS];
 		printf("timer_torture:   %10ld %-9s %u%s%s\n",
@@ -1232,10 +1261,11 @@ static void report(struct kvm_vm *vm)
 	printf("timer_torture: %-22s %10s\n", "invariant", "violations");
 	for (i = 0; i < NR_VIOLATIONS; i++)
 		printf("timer_torture: %-22s %10lu\n", violation_names[i], stats.violations[i]);
-	for (i = 0; i < min_t(u64, nr_violations(), NR_LOGGED); i++) {
+	for (i = 0; i < stats.logged; i++) {
 		log = &stats.log[i];
-		printf("timer_torture: violation %lu: %s at step %lu (%s): value %lu, irqs %lu, owed %lu; mode %u tmict %u div %u masked %u; before:",
-		       i + 1, violation_names[log->kind], log->step,
+		printf("timer_torture: violation %lu: %s%s at step %lu (%s): value %lu, irqs %lu, owed %lu; mode %u tmict %u div %u masked %u; before:",
+		       i + 1, violation_names[log->kind], judged & BIT(log->kind) ? " (judged)" : "",
+		       log->step,
 		       log->op < NR_OPS ? op_names[log->op] : "end", log->value, log->got,
 		       log->owed, log->mode, log->tmict, log->div, log->masked);
 		for (j = 0; j < NR_HISTORY && log->step > j; j++)
@@ -1356,6 +1386,7 @@ int main(int argc, char *argv[])
 	sync_global_to_guest(vm, window_us);
 	sync_global_to_guest(vm, late_us);
 	sync_global_to_guest(vm, ops_enabled);
+	sync_global_to_guest(vm, judged);
 	printf("timer_torture: %lu steps, periods %lu..%lu us, window %lu us, late bound %lu us, seed %u\n",
 	       nr_steps, period_us, 2 * period_us, window_us, late_us, kvm_random_seed);
 	pthread_create(&waker, NULL, wake_thread, vm);
