@@ -38,7 +38,7 @@ DEPS := bochs bochs-term bochsbios vgabios qemu-system-x86 quilt busybox-static 
 # Static checks run by `make check`; each is a make target that fails on a problem.
 # Fragments (testbed/*.mk) may append their own.
 STATIC_CHECKS := check-applies check-checkpatch check-builds check-shellcheck check-overlay \
-	check-console-patterns
+	check-console-patterns check-numbers
 
 -include $(TB)/send/send.mk
 
@@ -67,13 +67,16 @@ help:
 	@echo "  bench-smoke   only the smoke entry that make check runs (bench-smoke), on the bench's boots"
 	@echo "  bench-designs the parking designs (bench-only variant 7.3/designs, testbed/bench/designs.patch)"
 	@echo "  bench-report  CSVs, plots and tables again from the last bench boots"
+	@echo "  bench-publish the CSVs the documents quote to testbed/results/bench, the plot from them"
 	@echo "  clean         remove $(BUILD); clean-trees / clean-runs remove only those"
-	@echo "  send-help     the send tooling (testbed/send/send.mk)"
+	@echo "  modules selftests kut timer-pause images boots   the steps of build and run, one by one"
+	@sed -n 's/^#: /  /p' $(TB)/send/send.mk
 
 deps:
 	apt-get update -q
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(DEPS)
 
+# The Debian packages of every base; says where kvm-unit-tests come from (a clone is made here)
 fetch:
 	$(TB)/build/fetch.sh
 
@@ -89,7 +92,8 @@ modules: kernel
 selftests: apply
 	@for b in $(BASES); do $(TB)/build/build-selftests.sh $$b || exit 1; done
 
-# kvm-unit-tests (../shared/kvm-unit-tests or KUT_DIR=) and the QEMU that runs them in the guests;
+# kvm-unit-tests (KUT_DIR=, else the tarball of ../shared/kvm-unit-tests, else a clone of KUT_GIT
+# at KUT_COMMIT: testbed/versions.conf) and the QEMU that runs them in the guests;
 # kvm-unit-tests/series applied, and upstream's unpatched tests for make kut-upstream
 kut:
 	$(TB)/build/build-kut.sh $(BUILD)/kut
@@ -138,6 +142,11 @@ report:
 check-applies: apply
 	$(TB)/check/applies.sh
 
+# Every number the documents quote from the bench agrees with testbed/results/bench (tables.sh
+# renders them from the tracked CSVs; nothing is booted)
+check-numbers:
+	$(TB)/check/numbers.sh
+
 check-checkpatch: apply
 	$(TB)/check/checkpatch.sh
 
@@ -166,6 +175,15 @@ quick:
 TORTURE_BOOTS ?=
 torture: modules selftests race
 	$(TB)/race/run-torture.sh $(TORTURE_BOOTS)
+
+# Bad MACHINE, VARIANT (run-one, shell), BOOTS_SEL or TORTURE_BOOTS stop make here, while it
+# reads this file, before any prerequisite: testbed/matrix.sh check names the valid choices
+tb_check = $(if $(shell $(TB)/matrix.sh check $(1) > /dev/null && echo ok),,$(error $(2) refused (above): nothing was done))
+ifneq ($(filter run-one shell,$(MAKECMDGOALS)),)
+$(call tb_check,machine '$(MACHINE)' variant '$(VARIANT)',MACHINE=$(MACHINE) VARIANT=$(VARIANT))
+endif
+$(if $(strip $(BOOTS_SEL)),$(call tb_check,boots '$(BOOTS_SEL)',BOOTS_SEL='$(BOOTS_SEL)'))
+$(if $(strip $(TORTURE_BOOTS)),$(call tb_check,pairs '$(TORTURE_BOOTS)',TORTURE_BOOTS='$(TORTURE_BOOTS)'))
 
 run-one: modules selftests race
 	$(TB)/boot/run-one.sh $(MACHINE) $(VARIANT) $(TEST) $(ARGS)
@@ -209,8 +227,16 @@ bench-designs: modules selftests
 BENCH_PUBLISH ?= 0
 bench-report:
 	$(TB)/bench/collect.sh
-	BENCH_PUBLISH=$(BENCH_PUBLISH) $(TB)/bench/plot.sh
+	$(TB)/bench/plot.sh
 	$(TB)/bench/summary.sh
+	@[ "$(BENCH_PUBLISH)" != 1 ] || $(MAKE) --no-print-directory bench-publish
+
+# The CSVs of the last bench boots that the documents quote, copied to testbed/results/bench/
+# (tracked), and testbed/bench/resume-cost.png drawn from them; then
+# testbed/check/numbers.sh --update rewrites the documents' tables from them
+.PHONY: bench-publish
+bench-publish:
+	$(TB)/bench/publish.sh
 
 clean:
 	rm -rf $(BUILD)

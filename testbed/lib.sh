@@ -61,15 +61,59 @@ MACHINES=$(for b in $BASES; do base_machines "$b"; echo; done | tr ' ' '\n' | aw
 # make check. designs = series + testbed/bench/designs.patch (the parking designs side by side).
 BENCH_ONLY_VARIANTS="$PRIMARY_BASE/designs"
 
+# Checks of what a user names (make's MACHINE, VARIANT, BOOTS_SEL, TORTURE_BOOTS; the Makefile
+# runs them through 'matrix.sh check' before any prerequisite): each dies naming the valid choices.
+
 # usage: check_variant BASE/NAME; dies unless it is a variant of versions.conf or of the bench
 check_variant() {
 	local all
 	all=$(all_variants; printf '%s\n' $BENCH_ONLY_VARIANTS)
-	grep -qxF "$1" <<< "$all" || die "unknown variant '$1' (one of: $(tr '\n' ' ' <<< "$all"))"
+	if [ -z "$1" ] || ! grep -qxF -- "$1" <<< "$all"; then
+		die "unknown variant '$1' (one of: $(paste -sd' ' <<< "$all"))"
+	fi
 }
 
+# usage: check_machine MACHINE; dies unless versions.conf names it and it has its
+# testbed/boot/machines/MACHINE.conf
 check_machine() {
-	case " $MACHINES " in *" $1 "*) ;; *) die "unknown machine '$1' (one of: $MACHINES)";; esac
+	if [ -z "$1" ] || [[ " $MACHINES " != *" $1 "* ]] || [ ! -f "$TESTBED/boot/machines/$1.conf" ]; then
+		die "unknown machine '$1' (one of: ${MACHINES% })"
+	fi
+}
+
+# usage: check_pair MACHINE:BASE/VARIANT; dies unless MACHINE and the variant are valid, each
+# (run-one.sh makes its own image of any pair: make torture)
+check_pair() {
+	[[ $1 == *:*/* ]] || die "'$1' is not MACHINE:BASE/VARIANT"
+	check_machine "${1%%:*}"
+	check_variant "${1#*:}"
+}
+
+# usage: check_boot MACHINE:BASE/VARIANT; dies unless it is a boot of the matrix, i.e. one whose
+# image 'make images' makes (make boots/check/run/report BOOTS_SEL=...)
+check_boot() {
+	local all
+	all=$(all_boots)
+	grep -qxF -- "$1" <<< "$all" || die "unknown boot '$1' (one of: $(paste -sd' ' <<< "$all"))"
+}
+
+# usage: check_args KIND VALUE [KIND VALUE...]; KIND: machine, variant, boots (VALUE: a list of
+# boots of the matrix) or pairs (a list of MACHINE:BASE/VARIANT)
+check_args() {
+	local w
+	local -a ws
+	while [ $# -gt 0 ]; do
+		[ $# -ge 2 ] || die "usage: check_args KIND VALUE [KIND VALUE...]"
+		read -ra ws <<< "$2"
+		case $1 in
+		machine) check_machine "$2";;
+		variant) check_variant "$2";;
+		boots)   for w in "${ws[@]}"; do check_boot "$w"; done;;
+		pairs)   for w in "${ws[@]}"; do check_pair "$w"; done;;
+		*)       die "check_args: unknown kind '$1' (machine, variant, boots or pairs)";;
+		esac
+		shift 2
+	done
 }
 
 vbase() { echo "${1%%/*}"; }
@@ -102,6 +146,85 @@ selftests_dir() { echo "$BUILD/selftests/$1"; }
 KUT_OUT=$BUILD/kut
 KUT_LIST=$KUT_OUT/root/kut/tests
 QEMU_BUNDLE=$BUILD/qemu-bundle
+
+# --- where kvm-unit-tests come from (build-kut.sh; fetch.sh reports it) -----------------------
+# The first that applies:
+#   KUT_DIR      a kvm-unit-tests checkout, used as is
+#   KUT_TARBALL  a tarball made by 'git archive' (top folder kvm-unit-tests/); default: the one
+#                kvm-unit-tests-*.tar.gz in ../shared/kvm-unit-tests/ beside the repository, if
+#                there is one; empty: none
+#   KUT_GIT      else a clone of this repository (default: versions.conf's KUT_UPSTREAM; a URL
+#                or a local repository) at KUT_COMMIT (default: versions.conf's KUT_PIN), kept
+#                in $BUILD/kvm-unit-tests.git: 'make fetch' fetches the commit, no network later
+KUT_GIT=${KUT_GIT:-$KUT_UPSTREAM}
+KUT_COMMIT=${KUT_COMMIT:-$KUT_PIN}
+KUT_CLONE=$BUILD/kvm-unit-tests.git
+
+# usage: kut_source; sets KUT_KIND (dir, tarball or git), KUT_FROM (the checkout, the tarball
+# or KUT_GIT, as absolute paths when local) and KUT_WHAT (a line that says which, for msg);
+# dies when the choice cannot work.
+kut_source() {
+	local shared id why
+	shared=$(realpath -m "$REPO/../shared/kvm-unit-tests")
+	local -a t=()
+	if [ -n "${KUT_DIR:-}" ]; then
+		[ -f "$KUT_DIR/x86/unittests.cfg" ] ||
+			die "KUT_DIR=$KUT_DIR is not a kvm-unit-tests checkout (no x86/unittests.cfg)"
+		KUT_KIND=dir KUT_FROM=$(cd "$KUT_DIR" && pwd)
+		KUT_WHAT="the checkout KUT_DIR=$KUT_FROM, as is"
+		return
+	fi
+	if [ -n "${KUT_TARBALL+set}" ]; then
+		[ -z "$KUT_TARBALL" ] || [ -f "$KUT_TARBALL" ] || die "KUT_TARBALL=$KUT_TARBALL does not exist"
+		[ -z "$KUT_TARBALL" ] || t=("$KUT_TARBALL")
+		why="KUT_TARBALL is empty"
+	else
+		shopt -s nullglob
+		t=("$shared"/kvm-unit-tests-*.tar.gz)
+		shopt -u nullglob
+		why="no tarball in $shared/"
+		[ ${#t[@]} -le 1 ] ||
+			die "several tarballs in $shared/: keep one, or name one with KUT_TARBALL, or set KUT_DIR"
+	fi
+	if [ ${#t[@]} = 1 ]; then
+		KUT_KIND=tarball KUT_FROM=$(realpath "${t[0]}")
+		# git archive records the commit in the tar header
+		id=$(gzip -dc "$KUT_FROM" 2> /dev/null | git get-tar-commit-id 2> /dev/null || true)
+		KUT_WHAT="the tarball $KUT_FROM${id:+ (commit $id)}"
+		if [ -n "$id" ] && [[ $KUT_COMMIT =~ ^[0-9a-f]{40}$ ]] && [ "$id" != "$KUT_COMMIT" ]; then
+			warn "kvm-unit-tests: the tarball is commit $id, not $KUT_COMMIT (KUT_COMMIT or KUT_PIN of testbed/versions.conf): using the tarball; KUT_TARBALL= clones KUT_GIT at KUT_COMMIT instead"
+		fi
+		return
+	fi
+	KUT_KIND=git KUT_FROM=$KUT_GIT
+	[ ! -d "$KUT_FROM" ] || KUT_FROM=$(cd "$KUT_FROM" && pwd)
+	KUT_WHAT="a clone of $KUT_FROM at $KUT_COMMIT ($why), in $KUT_CLONE"
+}
+
+# usage: kut_clone; after kut_source found git: makes sure $KUT_CLONE (a bare repository) has
+# KUT_COMMIT, fetching it from KUT_FROM if not (the commit alone if the server lets, else every
+# branch and tag; one fetch at a time under make -j), tags it testbed-<id> and prints the
+# commit's full id.
+kut_clone() {
+	local c
+	[ "${KUT_KIND:-}" = git ] || die "kut_clone: kvm-unit-tests do not come from git here"
+	(
+		flock 9
+		[ -f "$KUT_CLONE/HEAD" ] || git init -q --bare "$KUT_CLONE" ||
+			die "cannot make the repository $KUT_CLONE"
+		if ! c=$(git -C "$KUT_CLONE" rev-parse -q --verify "$KUT_COMMIT^{commit}"); then
+			msg "kvm-unit-tests: fetching commit $KUT_COMMIT of $KUT_FROM into $KUT_CLONE"
+			git -C "$KUT_CLONE" fetch -q --depth=1 "$KUT_FROM" "+$KUT_COMMIT:refs/testbed/fetched" 2> /dev/null ||
+				git -C "$KUT_CLONE" fetch -q "$KUT_FROM" '+refs/heads/*:refs/heads/*' '+refs/tags/*:refs/tags/*' ||
+				die "cannot fetch from KUT_GIT=$KUT_FROM: check the network, or use KUT_DIR or the tarball (../shared/kvm-unit-tests/)"
+			c=$(git -C "$KUT_CLONE" rev-parse -q --verify "$KUT_COMMIT^{commit}") ||
+				die "KUT_GIT=$KUT_FROM has no commit $KUT_COMMIT (KUT_COMMIT or KUT_PIN of testbed/versions.conf)"
+		fi
+		# a tag of its own: no gc drops it, and a 'git clone' of $KUT_CLONE has it
+		git -C "$KUT_CLONE" update-ref "refs/tags/testbed-$c" "$c"
+		echo "$c"
+	) 9> "$BUILD/kvm-unit-tests.lock"
+}
 
 # Print the patch files (paths relative to $REPO) of a quilt series file, one per line.
 # Entries are resolved relative to the directory given as $2 (the series' patch dir).

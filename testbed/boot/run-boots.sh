@@ -23,6 +23,7 @@ if [ "${1:-}" = -a ]; then
 	ALONGSIDE=${2:?usage: run-boots.sh [-a COMMAND] [MACHINE:BASE/VARIANT...]}
 	shift 2
 fi
+check_args boots "$*"
 BOOT_JOBS=${BOOT_JOBS:-2}
 # order: QEMU boots of the primary base's base and series, the other QEMU boots, then Bochs
 mapfile -t QUEUE < <(if [ $# -gt 0 ]; then printf '%s\n' "$@"; else all_boots; fi |

@@ -12,6 +12,7 @@ set -euo pipefail
 if [ "${1:-}" = -i ]; then
 	MACHINE=${2:?usage: run-one.sh -i MACHINE VARIANT}
 	VARIANT=${3:?usage: run-one.sh -i MACHINE VARIANT}
+	check_args machine "$MACHINE" variant "$VARIANT"
 	IMG=$BUILD/images/one/$MACHINE-$(vslug "$VARIANT")-shell
 	: > "$BUILD/empty.plan"
 	"$TESTBED/boot/mkimage.sh" "$MACHINE" "$VARIANT" "$IMG" "$BUILD/empty.plan" tb.shell=1
@@ -21,6 +22,7 @@ fi
 MACHINE=${1:?usage: run-one.sh MACHINE VARIANT TEST [ARGS...]}
 VARIANT=${2:?usage: run-one.sh MACHINE VARIANT TEST [ARGS...]}
 TEST=${3:?usage: run-one.sh MACHINE VARIANT TEST [ARGS...]}
+check_args machine "$MACHINE" variant "$VARIANT"
 shift 3
 IMG=$BUILD/images/one/$MACHINE-$(vslug "$VARIANT")
 RUN=$BUILD/runs/one/$MACHINE-$(vslug "$VARIANT")

@@ -3,8 +3,9 @@
 #
 # usage: build-kut.sh OUTDIR
 # Build kvm-unit-tests (KUT) for x86_64 and stage the selected x86 tests for the guest:
-#   OUTDIR/src              the tarball's tree with KUT_SERIES' patches applied (extracted
-#                           once, again when the tarball or the patches change)
+#   OUTDIR/src              the tarball's (or the commit's) tree with KUT_SERIES' patches
+#                           applied (extracted once, again when the tarball, the commit or the
+#                           patches change)
 #   OUTDIR/root/kut/*.flat  the selected tests' binaries
 #   OUTDIR/root/kut/tests   test list for testbed/guest/kut-run, made from x86/unittests.cfg:
 #                           "name|flatfile|smp|extra qemu args|append|timeout[|check]"
@@ -14,10 +15,14 @@
 # Environment:
 #   KUT_DIR       a kvm-unit-tests checkout to use as is (built in place: 'make' there, and
 #                 './configure --arch=x86_64' only if it has no config.mak yet); default: the
-#                 tarball in shared/kvm-unit-tests/ next to the repository
-#   KUT_SERIES    quilt series file of patches to apply to the tarball's tree (patch -p1, none
-#                 may fail), entries relative to its folder; default: kvm-unit-tests/series of
-#                 the repository; empty: none, the upstream tests ('make kut' builds both).
+#                 tarball in shared/kvm-unit-tests/ next to the repository (KUT_TARBALL), and
+#                 without one a clone of KUT_GIT at KUT_COMMIT (default: upstream at the
+#                 commit testbed/versions.conf pins), fetched by 'make fetch' into
+#                 $BUILD/kvm-unit-tests.git (testbed/lib.sh, kut_source, says more)
+#   KUT_SERIES    quilt series file of patches to apply to the tarball's or the commit's tree
+#                 (patch -p1, none may fail), entries relative to its folder; default:
+#                 kvm-unit-tests/series of the repository; empty: none, the upstream tests
+#                 ('make kut' builds both).
 #                 Not applied to a KUT_DIR checkout.
 #   KUT_TESTS     unittests.cfg section names to stage (space or comma separated); default:
 #                 apic-split x2apic xapic ioapic tscdeadline_latency vmexit_tscdeadline
@@ -61,35 +66,52 @@ FALLBACK="apic-split|apic.flat|2|-cpu qemu64,+x2apic,+tsc-deadline -machine kern
 tscdeadline_latency|tscdeadline_latency.flat|1|-cpu qemu64,+x2apic,+tsc-deadline|1000000000 100||"
 
 # --- source ---------------------------------------------------------------------------------
-if [ -n "${KUT_DIR:-}" ]; then
-	[ -f "$KUT_DIR/x86/unittests.cfg" ] || die "KUT_DIR=$KUT_DIR is not a kvm-unit-tests checkout (no x86/unittests.cfg)"
-	SRC=$(cd "$KUT_DIR" && pwd)
-	msg "kvm-unit-tests: using the checkout $SRC as is"
-	[ ${#PATCHES[@]} = 0 ] || warn "KUT_DIR: the ${#PATCHES[@]} patches of $KUT_SERIES are not applied (KUT_SERIES= to silence)"
-else
-	shopt -s nullglob
-	tarballs=("$REPO"/../shared/kvm-unit-tests/kvm-unit-tests-*.tar.gz)
-	shopt -u nullglob
-	[ ${#tarballs[@]} -gt 0 ] || die "no kvm-unit-tests-*.tar.gz in $REPO/../shared/kvm-unit-tests/: set KUT_DIR to a kvm-unit-tests checkout"
-	[ ${#tarballs[@]} -eq 1 ] || die "several tarballs in $REPO/../shared/kvm-unit-tests/: keep one, or set KUT_DIR"
-	TARBALL=$(realpath "${tarballs[0]}")
-	SRC=$OUT/src
-	sum=$(hash_files "$TARBALL" "${PATCHES[@]}")
+# KUT_DIR, else the tarball, else a clone of KUT_GIT at KUT_COMMIT (testbed/lib.sh, kut_source)
+
+# usage: fresh_tree SUM WHAT COMMAND...; unless $SRC has the stamp SUM, make it again: COMMAND
+# extracts the kvm-unit-tests tree into the empty $SRC, then KUT_SERIES' patches are applied
+fresh_tree() {
+	local sum=$1 what=$2 p
+	shift 2
 	if [ "$(cat "$SRC/.testbed-tarball" 2> /dev/null)" != "$sum" ]; then
-		msg "kvm-unit-tests: extracting $(basename "$TARBALL") into $SRC"
+		msg "kvm-unit-tests: extracting $what into $SRC"
 		rm -rf "$SRC"
 		mkdir -p "$SRC"
-		tar -xzf "$TARBALL" -C "$SRC" --strip-components=1
+		"$@" || die "extracting $what into $SRC failed"
 		for p in "${PATCHES[@]}"; do
 			msg "kvm-unit-tests: applying $(basename "$p")"
 			patch -d "$SRC" -p1 -N -s --batch --fuzz=0 --no-backup-if-mismatch < "$p" ||
-				die "$p does not apply to $(basename "$TARBALL"): refresh it ($KUT_SERIES)"
+				die "$p does not apply to $what: refresh it ($KUT_SERIES)"
 		done
 		echo "$sum" > "$SRC/.testbed-tarball"
 	else
-		msg "kvm-unit-tests: $SRC is up to date with $(basename "$TARBALL") and ${#PATCHES[@]} patches"
+		msg "kvm-unit-tests: $SRC is up to date with $what and ${#PATCHES[@]} patches"
 	fi
-fi
+}
+
+kut_source
+case $KUT_KIND in
+dir)
+	SRC=$KUT_FROM
+	ORIGIN=$SRC
+	msg "kvm-unit-tests: using the checkout $SRC as is"
+	[ ${#PATCHES[@]} = 0 ] || warn "KUT_DIR: the ${#PATCHES[@]} patches of $KUT_SERIES are not applied (KUT_SERIES= to silence)";;
+tarball)
+	TARBALL=$KUT_FROM
+	ORIGIN=$TARBALL
+	SRC=$OUT/src
+	fresh_tree "$(hash_files "$TARBALL" "${PATCHES[@]}")" "$(basename "$TARBALL")" \
+		tar -xzf "$TARBALL" -C "$SRC" --strip-components=1;;
+git)
+	# 'make fetch' fetched the commit already; if not, this does
+	commit=$(kut_clone)
+	ORIGIN="commit $commit of $KUT_FROM"
+	SRC=$OUT/src
+	# the same tree as the tarball's when the commit is the same: git archive of it
+	extract_commit() { git -C "$KUT_CLONE" archive --format=tar "$commit" | tar -x -C "$SRC"; }
+	fresh_tree "$(printf 'git %s %s\n' "$commit" "$(hash_files "${PATCHES[@]}")" | sha256sum | cut -d' ' -f1)" \
+		"commit ${commit:0:12}" extract_commit;;
+esac
 
 # --- build ----------------------------------------------------------------------------------
 if [ ! -f "$SRC/config.mak" ]; then
@@ -155,7 +177,11 @@ ALL=$(parse_cfg "$CFG")
 LIST=$DEST/tests
 {
 	echo "# kvm-unit-tests x86 tests for testbed/guest/kut-run, made by testbed/build/build-kut.sh"
-	echo "# from ${TARBALL:-$SRC} ($(basename "$CFG"))${TARBALL:+, ${#PATCHES[@]} patches${KUT_SERIES:+ of $KUT_SERIES}}"
+	if [ "$KUT_KIND" = dir ]; then
+		echo "# from $ORIGIN ($(basename "$CFG"))"
+	else
+		echo "# from $ORIGIN ($(basename "$CFG")), ${#PATCHES[@]} patches${KUT_SERIES:+ of $KUT_SERIES}"
+	fi
 	echo "# name|flatfile|smp|extra qemu args|append|timeout (s)[|check path=value ...]"
 } > "$LIST"
 n=0

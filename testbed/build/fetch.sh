@@ -1,8 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# usage: fetch.sh [BASE...]   (default: every base of testbed/versions.conf)
-# Resolve the Debian packages of each base (versions.conf), download them with apt-get
+# usage: fetch.sh [BASE...|kut]   (default: kvm-unit-tests and every base of testbed/versions.conf)
+# kut: say where kvm-unit-tests come from (KUT_DIR, the tarball in ../shared/kvm-unit-tests/
+# or a clone of KUT_GIT at KUT_COMMIT: testbed/lib.sh, kut_source) and, for the clone, fetch
+# the commit into $BUILD/kvm-unit-tests.git, so that building needs no network.
+# BASE: resolve the Debian packages of the base (versions.conf), download them with apt-get
 # download and unpack them with dpkg -x under $BUILD/debs/BASE/<version>/ (nothing is
 # installed). Writes $BUILD/debs/BASE/resolved.env for the other scripts.
 #
@@ -163,10 +166,24 @@ fetch_debian() {
 	EOT
 }
 
+# kvm-unit-tests: which source build-kut.sh will use; the clone now, if that is the one
+fetch_kut() {
+	local c
+	kut_source
+	msg "kvm-unit-tests: from $KUT_WHAT"
+	[ "$KUT_KIND" = git ] || return 0
+	c=$(kut_clone)
+	msg "kvm-unit-tests: commit $c ready in $KUT_CLONE"
+}
+
 # shellcheck disable=SC2086 # a list of words
-[ $# -gt 0 ] || set -- $BASES
+[ $# -gt 0 ] || set -- kut $BASES
 for b in "$@"; do
-	[ -n "$(bvar SRC "$b")" ] || die "unknown base '$b' (testbed/versions.conf has: $BASES)"
+	if [ "$b" = kut ]; then
+		fetch_kut
+		continue
+	fi
+	[ -n "$(bvar SRC "$b")" ] || die "unknown base '$b' (testbed/versions.conf has: $BASES; or kut)"
 	APT_OPTS=()
 	suites=$(bvar SUITES "$b")
 	# shellcheck disable=SC2086 # suites are words

@@ -28,11 +28,7 @@ if [ ${#BOOTS[@]} = 0 ]; then
 		BOOTS+=("$m:$PRIMARY_BASE/series")
 	done
 fi
-for b in "${BOOTS[@]}"; do
-	[[ $b == *:*/* ]] || die "'$b' is not MACHINE:BASE/VARIANT"
-	check_machine "${b%%:*}"
-	check_variant "${b#*:}"
-done
+check_args pairs "${BOOTS[*]}"
 
 OUT=$BUILD/torture
 CSV=$OUT/torture.csv
