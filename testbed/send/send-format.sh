@@ -1,105 +1,73 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# usage: send-format.sh N
-# Make the mails of version N of the series in $BUILD/send/vN/ from the send tree:
-#   git format-patch --cover-letter [-v N] --base=base --to=... --cc=... base..series
-# with To: = the maintainers (M:) and Cc: = the lists (L:) and reviewers (R:) that
-# scripts/get_maintainer.pl finds for the patches, git's cover letter template filled from
-# patches/0000-cover-letter.patch, and the base-commit line naming MAINLINE_BASE
-# (testbed/versions.conf).  For N > 1, when the tag series-v(N-1) exists, git appends a
-# range-diff against that version to the cover letter.
-# Environment: SEND_PREFIX (default PATCH, e.g. "RFC PATCH"), SEND_EXCLUDE (addresses to drop
-# from To/Cc, space-separated), SEND_TO_EXTRA / SEND_CC_EXTRA (addresses to add, comma-separated).
+# usage: send-format.sh N|kut
+# git format-patch of version N from the send tree into $BUILD/send/vN/ (kut: kvm-unit-tests/series,
+# $BUILD/send/kut/).  Refuses the placeholder identity and N without a base commit (BASE_COMMIT,
+# or LINUX_GIT: the commit of the cover letter's base-commit tag there).
 set -euo pipefail
 # shellcheck source=testbed/send/send-lib.sh
 . "$(dirname "$0")/send-lib.sh"
-
 N=${1:-}
-check_version "$N"
-OUT=$(version_dir "$N")
-
-"$TESTBED/send/send-tree.sh"
-need_send_tree
-"$TESTBED/send/cover-letter.sh" --check
-
-mapfile -t SERIES < <(series_patch_files)
-WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
-
-msg "recipients: scripts/get_maintainer.pl over the ${#SERIES[@]} patches"
-series_recipients "$WORK" "${SERIES[@]/#/$REPO/}"
-[ -s "$WORK/to" ] || die "get_maintainer.pl found no maintainer for the series; see $WORK"
-if ! grep -qiF 'kvm@vger.kernel.org' "$WORK/cc"; then
-	die "kvm@vger.kernel.org is not among the recipients get_maintainer.pl found; is MAINTAINERS in $SEND_TREE complete?"
-fi
-
-ARGS=(--cover-letter --base=base --no-signature -o "$WORK/out"
-	--subject-prefix="${SEND_PREFIX:-PATCH}")
-[ "$N" -gt 1 ] && ARGS+=(-v "$N")
-while read -r a; do ARGS+=(--to="$a"); done < "$WORK/to"
-while read -r a; do ARGS+=(--cc="$a"); done < "$WORK/cc"
-
-if [ "$N" -gt 1 ]; then
-	P=$((N - 1))
-	if prev_version_branch "$P"; then
-		ARGS+=(--range-diff="base..v$P" --creation-factor=80)
-		msg "adding a range-diff against v$P (series-v$P) to the cover letter"
+refuse_placeholder
+read -ra OPTS <<< "${FORMAT_OPTS:-}"
+if [ "$N" = kut ]; then
+	SEND_TREE=$SEND_DIR/kut-tree OUT=$SEND_DIR/kut
+	kut_source
+	rm -rf "$SEND_TREE" "$OUT"
+	mkdir -p "$SEND_TREE"
+	if [ "$KUT_KIND" = tarball ]; then
+		tar -xzf "$KUT_FROM" -C "$SEND_TREE" --strip-components=1
+		BASE=$(gzip -dc "$KUT_FROM" 2>/dev/null | git get-tar-commit-id || :)
 	else
-		warn "no range-diff: series-v$P is unknown (no tag, no testbed/send/versions entry) or its patches do not apply to the base"
+		[ "$KUT_KIND" = git ] || die "KUT_DIR: mail from that checkout (git format-patch there)"
+		BASE=$(kut_clone)
+		git -C "$KUT_CLONE" archive "$BASE" | tar -x -C "$SEND_TREE"
 	fi
+	git -C "$SEND_TREE" init -q
+	commit_all "kvm-unit-tests $BASE"
+	[[ $BASE =~ ^[0-9a-f]{40}$ ]] || die "no upstream commit for $KUT_FROM (not made by git archive)"
+	mapfile -t KP < <(series_patches "$REPO/kvm-unit-tests/series" kvm-unit-tests)
+	sgit tag upstream
+	am_patches "kvm-unit-tests/series does not apply" "${KP[@]/#/$REPO/}"
+	sgit format-patch -q -o "$OUT" --base=upstream --subject-prefix="kvm-unit-tests PATCH" --to=kvm@vger.kernel.org \
+		--cc="Paolo Bonzini <pbonzini@redhat.com>" --cc="Sean Christopherson <seanjc@google.com>" "${OPTS[@]}" upstream..
+	sed -i "s/^base-commit: .*/base-commit: $BASE/" "$OUT"/*.patch
+	msg "kvm-unit-tests: ${#KP[@]} mails in $OUT" && exit 0
+fi
+[[ $N =~ ^[1-9][0-9]*$ ]] || die "give the version as a number: make format-patch V=N"
+COVER=$REPO/patches/0000-cover-letter.patch
+REF=$(sed -n 's/^base-commit: //p' "$COVER")
+if [ -z "${BASE_COMMIT:-}" ] && [ -n "${LINUX_GIT:-}" ]; then
+	BASE_COMMIT=$(git -C "$LINUX_GIT" rev-parse -q --verify "$REF^{commit}") || die "no $REF in LINUX_GIT=$LINUX_GIT"
+fi
+[[ $REF =~ ^[0-9a-f]{40}$ ]] && BASE_COMMIT=${BASE_COMMIT:-$REF}
+[[ ${BASE_COMMIT:-} =~ ^[0-9a-f]{40}$ ]] ||
+	die "no base commit: give LINUX_GIT=~/linux (a kernel git tree with tag $REF) or BASE_COMMIT=<commit id of $REF>"
+P=$((N - 1))
+sent_versions | grep -qx "$P" || P=
+send_tree "$P"
+if [ -n "${LINUX_GIT:-}" ]; then
+	mapfile -t F < <(sgit diff --name-only base series)
+	diff <(git -C "$LINUX_GIT" ls-tree "$BASE_COMMIT" -- "${F[@]}") <(sgit ls-tree base -- "${F[@]}") >&2 ||
+		warn "these files differ between $REF and Debian's: check 'git am' of the series on $REF"
 fi
 
-sgit checkout -q series
-msg "git format-patch ${ARGS[*]:0:3} ... base..series"
-sgit format-patch "${ARGS[@]}" base..series > "$WORK/files"
+mapfile -t PATCHES < <(project_patches)
+gm() {
+	(cd "$SEND_TREE" && run_timeout 120 perl scripts/get_maintainer.pl --no-git --no-git-fallback \
+		--no-fixes --no-tree --no-rolestats "$@" "${PATCHES[@]/#/$REPO/}") || die "get_maintainer.pl failed"
+}
+mapfile -t TO < <(gm --m --no-r --no-l)
+mapfile -t CC < <(gm --no-m --r --l | grep -vxF -f <(printf '%s\n' "${TO[@]}"))
+# the cover letter's subject and blurb (up to git's shortlog) as the branch's description
+sgit config branch.series.description "$(git mailinfo /dev/null /dev/null < "$COVER" | sed -n 's/^Subject: //p')
 
-COVER_MAIL=$(head -n1 "$WORK/files")
-case $COVER_MAIL in */*0000-cover-letter.patch) ;; *) die "git format-patch made no cover letter";; esac
-"$TESTBED/send/cover-letter.sh" --subject > "$WORK/subject"
-"$TESTBED/send/cover-letter.sh" --blurb > "$WORK/blurb"
-if [ -n "${MAINLINE_BASE:-}" ]; then
-	echo "base-commit: $MAINLINE_BASE" > "$WORK/base"
-else
-	echo "base-commit: TODO(lead): set MAINLINE_BASE in testbed/versions.conf" > "$WORK/base"
-fi
-
-python3 - "$COVER_MAIL" "$WORK/subject" "$WORK/blurb" "$WORK/base" <<'EOF'
-import re, sys
-mail, subj, blurb, base = sys.argv[1:]
-text = open(mail, encoding='utf-8').read()
-subject = open(subj, encoding='utf-8').read().strip()
-for marker, value in (('*** SUBJECT HERE ***', subject),
-                      ('*** BLURB HERE ***', open(blurb, encoding='utf-8').read().rstrip('\n'))):
-    if text.count(marker) != 1:
-        sys.exit('%s: expected one %r in git\'s cover letter template' % (mail, marker))
-    text = text.replace(marker, value)
-# The local base is Debian's tree; name the mainline commit the series targets instead.
-text, n = re.subn(r'^base-commit: [0-9a-f]{40}\n', open(base).read(), text, flags=re.M)
-if n != 1:
-    sys.exit('%s: expected one base-commit line' % mail)
-text = re.sub(r'^prerequisite-patch-id: .*\n', '', text, flags=re.M)
-# A long subject must be folded like git folds headers (RFC 5322 line length).
-def fold(m):
-    words, lines, cur = m.group(1).split(' '), [], 'Subject:'
-    for w in words:
-        if len(cur) + 1 + len(w) > 78 and cur != 'Subject:':
-            lines.append(cur)
-            cur = ''
-        cur += ' ' + w
-    lines.append(cur)
-    return '\n'.join(lines) + '\n'
-text = re.sub(r'^Subject: (.*)\n', fold, text, count=1, flags=re.M)
-open(mail, 'w', encoding='utf-8').write(text)
-EOF
-
-rm -rf "$OUT"
-mkdir -p "$(dirname "$OUT")"
-mv "$WORK/out" "$OUT"
-cp "$WORK/to" "$OUT/to.txt"
-cp "$WORK/cc" "$OUT/cc.txt"
-cp "$WORK/roles" "$OUT/get_maintainer.txt"
-NMAIL=$(find "$OUT" -name '*.patch' | wc -l)
-[ "$NMAIL" -eq $((${#SERIES[@]} + 1)) ] ||
-	die "expected ${#SERIES[@]} patches and a cover letter in $OUT, found $NMAIL mails"
-msg "v$N: $NMAIL mails in $OUT (To: $(wc -l < "$OUT/to.txt"), Cc: $(wc -l < "$OUT/cc.txt"))"
+$(awk 'p && /^[^ ].* \([0-9]+\):$/ { exit } p; /^$/ { p = 1 }' "$COVER")"
+OUT=$SEND_DIR/v$N && rm -rf "$OUT"
+[ "$N" = 1 ] || OPTS+=(-v "$N")
+[ -z "$P" ] || OPTS+=(--range-diff="base..v$P" --creation-factor=80)
+sgit format-patch -q -o "$OUT" --cover-letter --cover-from-description=subject --base=base \
+	"${TO[@]/#/--to=}" "${CC[@]/#/--cc=}" "${OPTS[@]}" base..series
+sed -i "s/^base-commit: .*/base-commit: $BASE_COMMIT/" "$OUT"/*0000-cover-letter.patch
+msg "v$N: $(find "$OUT" -name '*.patch' | wc -l) mails from $IDENT in $OUT${P:+, range-diff against v$P}"

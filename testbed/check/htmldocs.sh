@@ -15,8 +15,7 @@ set -euo pipefail
 # shellcheck source=testbed/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
-"$TESTBED/send/send-deps.sh"
-command -v sphinx-build >/dev/null || die "sphinx-build is missing: run 'make send-deps'"
+command -v sphinx-build >/dev/null || die "sphinx-build is missing (Debian package python3-sphinx): run 'make deps'"
 mkdir -p "$BUILD/logs"
 export PYTHONDONTWRITEBYTECODE=1
 
