@@ -9,7 +9,8 @@
 # the machine with other boots. BENCH_FILTER (environment, an extended regular expression)
 # keeps only the plan entries whose name matches, e.g. BENCH_FILTER='sweep-.*'; BENCH_PART
 # (default "all") names such a part, collect.sh merges the parts. Writes the wall time of
-# each boot to $BUILD/bench/durations.
+# each boot to $BUILD/bench/durations and, for a boot that ran, its provenance (the columns
+# date, commit, host of collect.sh's CSVs) to RUNDIR.meta.
 set -euo pipefail
 # shellcheck source=testbed/lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -31,6 +32,12 @@ else
 fi
 
 mkdir -p "$BUILD/bench"
+# provenance of the boots: the commit ("+": the working tree has uncommitted changes) and this
+# machine (CPUs and model), as collect.sh's CSV columns commit and host
+COMMIT=$(git -C "$REPO" rev-parse --short HEAD 2> /dev/null || echo unknown)
+git -C "$REPO" diff --quiet HEAD 2> /dev/null || COMMIT+=+
+HOST="$(nproc)cpu-$(sed -n 's/^model name[[:space:]]*: *//p' /proc/cpuinfo | head -n 1)"
+HOST=$(echo "$HOST" | tr -s ' ,' '--')
 # this part's lines of an earlier run leave the durations file
 [ ! -f "$BUILD/bench/durations" ] || sed -i "/^${BENCH_PART:-all} /d" "$BUILD/bench/durations"
 start=$(date +%s)
@@ -51,6 +58,11 @@ for boot in "${BOOTS[@]}"; do
 	TB_EXTRA_FILES=$BIN "$TESTBED/boot/mkimage.sh" "$m" "$v" "$IMG" "$IMG.plan"
 	t0=$(date +%s)
 	nice -n 10 "$TESTBED/boot/run-machine.sh" "$m" "$IMG" "$RUN" || { warn "bench: boot $m $v could not be run"; failed=1; }
+	# a boot that ran (not reused): its provenance
+	if [ -f "$RUN/results" ] && [ "$(stat -c %Y "$RUN/results")" -ge "$t0" ]; then
+		printf 'date=%s\ncommit=%s\nhost=%s\nfilter=%s\n' "$(date -u -d "@$t0" +%Y-%m-%dT%H:%MZ)" \
+			"$COMMIT" "$HOST" "${BENCH_FILTER:-}" > "$RUN.meta"
+	fi
 	echo "${BENCH_PART:-all} $m $v $(($(date +%s) - t0)) s, $(wc -l < "$IMG.plan") plan entries" >> "$BUILD/bench/durations"
 done
 msg "bench: $n boot(s) in $(($(date +%s) - start)) s"
