@@ -20,6 +20,12 @@
 #   bench-source   where the numbers come from: CSVs, dates, commit, host (markdown)
 #   cover-letter   host work per pause as plain text, for patches/0000-cover-letter.patch
 #                  (numbers.sh finds it there by its first line)
+#   cover-designs  the parking designs as plain text, for the cover letter's alternatives, from
+#                  testbed/results/designs.txt (make bench-designs), not a CSV
+#   cover-race     race-park's pauses off the grid / with an extra interrupt, base and series,
+#                  as plain text, from the first race-park block of testbed/results/race.txt
+#   pause-costs    callbacks in a 1 s pause (designs.txt) and race-park's pauses (race.txt),
+#                  base / series (markdown, README.md)
 set -euo pipefail
 # shellcheck source=testbed/lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -247,6 +253,89 @@ t_source() {
 	echo "| ${files[*]} | ${first%Z} to $end, $(($(grep -cv '^#' "$DIR/boots.csv") - 1)) boots | $commits | $hosts |"
 }
 
+# The cover letter's alternatives: per sw-timer machine and design, callbacks in the 1 s pause,
+# hrtimer starts / cancels per exit, and the exit's cost relative to re-arming (0:none)
+t_cover_designs() {
+	need ../designs.txt
+	printf '%-26s%-26s%s\n' "" "sw timer on VMX (Bochs)" "sw timer on SVM (TCG)"
+	printf '%-26s%s\n' "" "cb   start/cancel  cost   cb   start/cancel  cost"
+	awk '
+	/^#/ || $1 == "machine" || NF < 9 { next }
+	$1 == "bochs-vmx-pt0" || $1 == "qemu-svm" {
+		g = $1 == "qemu-svm"; d = $2; us = $5; sub(/\(.*/, "", us)
+		cb[g, d] = $3; st[g, d] = $8; ca[g, d] = $9; cost[g, d] = us
+		if (!(d in seen)) { seen[d] = 1; order[n++] = d }
+	}
+	END {
+		label["0:none"] = "re-arm every period"; label["1:kvm_run"] = "park, restart on entry"
+		label["2:exit"] = "cancel on every exit"; label["3:v2"] = "v2: park on pending"
+		for (i = 0; i < n; i++) {
+			d = order[i]
+			line = sprintf("  %-22s", label[d])
+			for (g = 0; g < 2; g++)
+				line = line sprintf(g ? "%5s" : "%4s", cb[g, d]) sprintf("%8.2f / %-4s %5s", st[g, d],
+					ca[g, d] + 0 == 0 ? "0" : sprintf("%.2f", ca[g, d]),
+					sprintf("%d%%", 100 * cost[g, d] / cost[g, "0:none"] + 0.5))
+			print line
+		}
+	}' "$DIR/../designs.txt"
+}
+
+# The first race-park block of race.txt: "machine variant off_grid extra_irq", the first row of
+# each machine and variant (base; v3 printed as series)
+race_park() {
+	awk '
+	/^# race-park \(vCPU pauses/ { on = 1; next }
+	on && /^# / && !/^# (run-one|windows|qemu-svm:|machine)/ { exit }
+	on && $3 == "race-park" && ($2 == "base" || $2 == "v3") && !(($1, $2) in seen) {
+		seen[$1, $2] = 1; og = 0; ex = 0
+		if (match($7, /off_grid=[0-9]+/)) og = substr($7, RSTART + 9, RLENGTH - 9)
+		if (match($7, /extra_irq=[0-9]+/)) ex = substr($7, RSTART + 10, RLENGTH - 10)
+		print $1, $2 == "v3" ? "series" : $2, og, ex
+	}' "$DIR/../race.txt"
+}
+
+t_cover_race() {
+	need ../race.txt
+	race_park | awk '
+	{ og[$1, $2] = $3; ex[$1, $2] = $4 }
+	function row(what, a, v) {
+		printf "    %-30s%8s%14s%13s\n", v, a[m[1], v], a[m[2], v], a[m[3], v]
+	}
+	END {
+		m[1] = "bochs-vmx"; m[2] = "bochs-vmx-pt0"; m[3] = "qemu-svm"
+		printf "%-37s%-13s%-13s%s\n", "", "hv timer", "sw timer", "sw timer"
+		printf "%-37s%-13s%-13s%s\n", "", "(VMX)", "(VMX)", "(SVM)"
+		print "  pauses that left the timer off its grid"; row("", og, "base"); row("", og, "series")
+		print "  pauses followed by an extra interrupt"; row("", ex, "base"); row("", ex, "series")
+	}'
+}
+
+t_pause_costs() {
+	need ../race.txt
+	need ../designs.txt
+	{
+		awk '/^#/ || $1 == "machine" || NF < 9 { next }
+		$2 == "0:none" { print "cb", $1, "base", $3 } $2 == "1:kvm_run" { print "cb", $1, "series", $3 }' \
+			"$DIR/../designs.txt"
+		race_park | awk '{ print "og", $1, $2, $3; print "ex", $1, $2, $4 }'
+	} | awk '
+	{ x[$1, $2, $3] = $4 }
+	function row(k, label,   i, l) {
+		l = "| " label
+		for (i = 1; i <= 3; i++) l = l " | " x[k, m[i], "base"] " / " x[k, m[i], "series"]
+		print l " |"
+	}
+	END {
+		m[1] = "bochs-vmx"; m[2] = "bochs-vmx-pt0"; m[3] = "qemu-svm"
+		print "| | bochs-vmx | bochs-vmx-pt0 | qemu-svm |"
+		print "|---|---|---|---|"
+		row("cb", "hrtimer callbacks in a 1 s pause of a 1 kHz timer (1)")
+		row("og", "pauses that left the timer off its grid (2)")
+		row("ex", "pauses followed by an extra interrupt (2)")
+	}'
+}
+
 # name, CSV it needs, description
 TABLES="bench-glance sweep.csv host work per pause, 1 ms timer, 10 ms / 1 s / 1000 s (README.md)
 bench-sweep sweep.csv the pause sweep: host work / first interrupt
@@ -257,7 +346,10 @@ bench-designs designs.csv the parking designs side by side
 bench-smoke smoke.csv the smoke entry of make check on the bench boots
 bench-boots boots.csv wall time of the bench boots
 bench-source boots.csv where the numbers come from: CSVs, dates, commit, host
-cover-letter sweep.csv host work per pause as plain text (patches/0000-cover-letter.patch)"
+cover-letter sweep.csv host work per pause as plain text (patches/0000-cover-letter.patch)
+cover-designs ../designs.txt the parking designs as plain text (patches/0000-cover-letter.patch)
+cover-race ../race.txt race-park's pauses, base and series, as plain text (patches/0000-cover-letter.patch)
+pause-costs ../race.txt callbacks in a pause and race-park's pauses, base / series (README.md)"
 
 first=1
 for name in "$@"; do
@@ -280,6 +372,9 @@ for name in "$@"; do
 	bench-boots) t_boots;;
 	bench-source) t_source;;
 	cover-letter) t_cover;;
+	cover-designs) t_cover_designs;;
+	cover-race) t_cover_race;;
+	pause-costs) t_pause_costs;;
 	*) die "no table '$name' (tables.sh --list)";;
 	esac
 done

@@ -2,15 +2,17 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # usage: check/numbers.sh [--update [FILE...]]
-# make check-numbers: every number the documents quote from the bench agrees with its source,
+# make check-numbers: every number the documents quote from the bench, the parking designs and
+# race-park agrees with its source (also testbed/results/designs.txt and race.txt),
 # the tracked CSVs of testbed/results/bench/ (written by make bench / make bench-publish),
 # never with a fresh run. Static: nothing is booted or measured.
 #  - README.md, testbed/bench/README.md: the lines between "<!-- results:NAME -->" and
 #    "<!-- /results:NAME -->" (blank lines around them aside) must be what
 #    testbed/bench/tables.sh NAME prints; every table that tables.sh --list names must be in
 #    at least one such block, and every block must name one of them.
-#  - patches/0000-cover-letter.patch (a mail: no markers): the table that tables.sh
-#    cover-letter prints, found by its first line, up to the next blank line.
+#  - patches/0000-cover-letter.patch (a mail: no markers): each table that tables.sh prints
+#    for a name cover-* (cover-letter: host work per pause; cover-designs: the alternatives,
+#    from testbed/results/designs.txt), found by its first line, up to the next blank line.
 #  - testbed/bench/resume-cost.png: testbed/bench/resume-cost.png.sum holds the sha256 of the
 #    plot's data (plot.sh --data, from testbed/results/bench/sweep.csv) and of the PNG.
 # A block that disagrees is shown as a diff (-: the document, +: generated). --update rewrites
@@ -120,35 +122,36 @@ for doc in "${DOCS[@]}"; do
 	fi
 done
 for n in "${NAMES[@]}"; do
-	[ "$n" = cover-letter ] || [ -n "${SEEN[$n]:-}" ] ||
+	[[ $n == cover-* ]] || [ -n "${SEEN[$n]:-}" ] ||
 		fail "table $n is in no document: add a block '<!-- results:$n -->' '<!-- /results:$n -->' to one of ${DOCS[*]} (numbers.sh --update fills it)"
 done
 
-# the cover letter: its table found by the generated table's first line
-if [ -f "$W/cover-letter.gen" ]; then
-	head_line=$(head -n 1 "$W/cover-letter.gen")
+# the cover letter: each cover-* table, found by its first line
+for n in "${NAMES[@]}"; do
+	[[ $n == cover-* ]] || continue
+	head_line=$(head -n 1 "$W/$n.gen")
 	at=$(grep -nxF -- "$head_line" "$COVER" | cut -d: -f1 || true)
 	if [ -z "$at" ]; then
-		fail "$COVER: no line '$head_line' (the first line of testbed/bench/tables.sh cover-letter); paste its table"
+		fail "$COVER: no line '$head_line' (the first line of testbed/bench/tables.sh $n); paste its table"
 	elif [ "$(echo "$at" | wc -l)" -gt 1 ]; then
-		fail "$COVER: the header line of the table is there more than once (lines $(echo "$at" | paste -sd,))"
+		fail "$COVER: the header line of table $n is there more than once (lines $(echo "$at" | paste -sd,))"
 	else
 		awk -v l="$at" 'NR >= l { if ($0 == "") exit; print }' "$COVER" > "$W/doc"
-		if ! cmp -s "$W/doc" "$W/cover-letter.gen"; then
+		if ! cmp -s "$W/doc" "$W/$n.gen"; then
 			if updating "$COVER"; then
-				awk -v l="$at" -v f="$W/cover-letter.gen" '
+				awk -v l="$at" -v f="$W/$n.gen" '
 				NR == l { while ((getline x < f) > 0) print x; skip = 1; next }
 				skip && $0 == "" { skip = 0 }
 				!skip { print }' "$COVER" > "$W/new"
 				cat "$W/new" > "$COVER"
-				echo "check-numbers: $COVER:$at: cover-letter table rewritten" >&2
+				echo "check-numbers: $COVER:$at: table $n rewritten" >&2
 			else
-				fail "$COVER:$at: its table disagrees with testbed/results/bench (numbers.sh --update rewrites it):"
-				diff -u --label "$COVER" --label "tables.sh cover-letter" "$W/doc" "$W/cover-letter.gen" >&2 || true
+				fail "$COVER:$at: table $n disagrees with its source (numbers.sh --update rewrites it):"
+				diff -u --label "$COVER" --label "tables.sh $n" "$W/doc" "$W/$n.gen" >&2 || true
 			fi
 		fi
 	fi
-fi
+done
 
 # the plot: drawn from the tracked CSV (plot.sh --publish), its data and the PNG unchanged since
 if [ -f "$TESTBED/results/bench/sweep.csv" ]; then
@@ -164,6 +167,6 @@ if [ -f "$TESTBED/results/bench/sweep.csv" ]; then
 fi
 
 if [ $bad = 0 ]; then
-	echo "check-numbers: ${#NAMES[@]} tables and the plot agree with testbed/results/bench"
+	echo "check-numbers: ${#NAMES[@]} tables and the plot agree with testbed/results (bench/, designs.txt, race.txt)"
 fi
 exit $bad
