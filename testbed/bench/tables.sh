@@ -26,6 +26,8 @@
 #                  as plain text, from the first race-park block of testbed/results/race.txt
 #   pause-costs    callbacks in a 1 s pause (designs.txt) and race-park's pauses (race.txt),
 #                  base / series (markdown, README.md)
+#   selftest       the selftest's outcomes per machine and variant, from
+#                  testbed/results/selftest-flakiness.txt (markdown, README.md)
 set -euo pipefail
 # shellcheck source=testbed/lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -336,6 +338,40 @@ t_pause_costs() {
 	}'
 }
 
+# Per machine and variant: the tests that failed every run, then those that failed some
+t_selftest() {
+	need ../selftest-flakiness.txt
+	awk '
+	/^#/ || NF < 11 { next }
+	{
+		m = $3; v = $4; t = $5; sub(/^pause-/, "", t); runs = $6 + $7 + $8 + $9
+		if (!(m in mseen)) { mseen[m] = 1; ms[nm++] = m }
+		n[m, v]++
+		if ($7 == runs) { all[m, v] = all[m, v] (all[m, v] == "" ? "" : ", ") t; nall[m, v]++ }
+		else if ($7 > 0) some[m, v] = some[m, v] "; " t " " $7 "/" runs
+		if ($8 + $9 > 0) some[m, v] = some[m, v] "; " t " skipped or other " $8 + $9 "/" runs
+	}
+	END {
+		split("7.3/prefix 7.3/base 7.3/series 6.12/base 6.12/series", vs, " ")
+		print "| machine | 7.3/prefix | 7.3/base | 7.3/series | 6.12/base | 6.12/series |"
+		print "|---|---|---|---|---|---|"
+		for (i = 0; i < nm; i++) {
+			m = ms[i]; l = "| " m
+			for (j = 1; j <= 5; j++) {
+				v = vs[j]
+				if (!n[m, v]) c = "not run"
+				else if (nall[m, v] == n[m, v]) c = "fails all " n[m, v]
+				else if (nall[m, v]) c = "fails " all[m, v]
+				else c = v ~ /series/ ? "**passes all " n[m, v] "**" : "passes all " n[m, v]
+				if (some[m, v] != "") c = c (nall[m, v] ? "" : ";") some[m, v]
+				sub(/^passes all [0-9]+;/, "passes but", c)
+				l = l " | " c
+			}
+			print l " |"
+		}
+	}' "$DIR/../selftest-flakiness.txt"
+}
+
 # name, CSV it needs, description
 TABLES="bench-glance sweep.csv host work per pause, 1 ms timer, 10 ms / 1 s / 1000 s (README.md)
 bench-sweep sweep.csv the pause sweep: host work / first interrupt
@@ -349,7 +385,8 @@ bench-source boots.csv where the numbers come from: CSVs, dates, commit, host
 cover-letter sweep.csv host work per pause as plain text (patches/0000-cover-letter.patch)
 cover-designs ../designs.txt the parking designs as plain text (patches/0000-cover-letter.patch)
 cover-race ../race.txt race-park's pauses, base and series, as plain text (patches/0000-cover-letter.patch)
-pause-costs ../race.txt callbacks in a pause and race-park's pauses, base / series (README.md)"
+pause-costs ../race.txt callbacks in a pause and race-park's pauses, base / series (README.md)
+selftest ../selftest-flakiness.txt the selftest's outcomes per machine and variant (README.md)"
 
 first=1
 for name in "$@"; do
@@ -375,6 +412,7 @@ for name in "$@"; do
 	cover-designs) t_cover_designs;;
 	cover-race) t_cover_race;;
 	pause-costs) t_pause_costs;;
+	selftest) t_selftest;;
 	*) die "no table '$name' (tables.sh --list)";;
 	esac
 done
