@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # usage: check/numbers.sh [--update [FILE...]]
-# make check-numbers: every number the documents quote from the bench, the parking designs and
-# race-park agrees with its source: the tracked CSVs of testbed/results/bench/ (written by make
-# bench / make bench-publish), testbed/results/designs.txt and race.txt; never a fresh run.
+# make check-numbers: every number the documents quote from the bench, the parking designs, the
+# selftest runs and race-park agrees with its source: the tracked CSVs of testbed/results/bench/ (written by make
+# bench / make bench-publish), testbed/results/designs.txt, race.txt and selftest-flakiness.txt;
+# never a fresh run.
 # Static: nothing is booted or measured.
 #  - README.md, testbed/bench/README.md: the lines between "<!-- results:NAME -->" and
 #    "<!-- /results:NAME -->" (blank lines around them aside) must be what
@@ -167,6 +168,6 @@ if [ -f "$TESTBED/results/bench/sweep.csv" ]; then
 fi
 
 if [ $bad = 0 ]; then
-	echo "check-numbers: ${#NAMES[@]} tables and the plot agree with testbed/results (bench/, designs.txt, race.txt)"
+	echo "check-numbers: ${#NAMES[@]} tables and the plot agree with testbed/results (bench/, designs.txt, race.txt, selftest-flakiness.txt)"
 fi
 exit $bad
