@@ -3,10 +3,9 @@
 #
 # usage: check/numbers.sh [--update [FILE...]]
 # make check-numbers: every number the documents quote from the bench, the parking designs, the
-# selftest runs and race-park agrees with its source: the tracked CSVs of testbed/results/bench/ (written by make
-# bench / make bench-publish), testbed/results/designs.txt, race.txt and selftest-flakiness.txt;
-# never a fresh run.
-# Static: nothing is booted or measured.
+# selftest runs and race-park agrees with its source: the tracked CSVs of testbed/results/bench/
+# (written by make bench / make bench-publish), testbed/results/designs.txt, race.txt and
+# selftest-flakiness.txt; never a fresh run. Static: nothing is booted or measured.
 #  - README.md, testbed/bench/README.md: the lines between "<!-- results:NAME -->" and
 #    "<!-- /results:NAME -->" (blank lines around them aside) must be what
 #    testbed/bench/tables.sh NAME prints; every table that tables.sh --list names must be in
