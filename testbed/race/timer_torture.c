@@ -34,7 +34,9 @@
  *                      or stopped (a masked LVT latches nothing);
  *  extra_irq           more interrupts than owed (a phantom, a storm, two for a pause);
  *  lost_irq            fewer, for LOST_WAIT after the last deadline (a late one catches up, a
- *                      lost one doesn't; a timer left parked loses them all);
+ *                      lost one doesn't; a timer left parked loses them all); an interrupt
+ *                      reported as extra before the read that showed its deadline pays for
+ *                      a deficit within CREDIT_PERIODS;
  *  silent              a running unmasked periodic timer without an interrupt for
  *                      SILENT_PERIODS periods and at least SILENT_MIN_US of the vCPU's time;
  *  off_grid            a periodic timer's next deadline off its old grid (by more than a
@@ -75,6 +77,7 @@
 #define SILENT_PERIODS		20
 #define SILENT_MIN_US		(50 * USEC_PER_MSEC)
 #define LOST_WAIT_PERIODS	3	/* a missing interrupt is lost after this + 3 late bounds */
+#define CREDIT_PERIODS		2	/* an extra interrupt may be claimed this late */
 #define END_PERIODS		3
 #define WARMUP_PERIODS		3
 #define LATE_END_US		(1000 * USEC_PER_MSEC)	/* the end's wait for late interrupts */
@@ -177,6 +180,8 @@ static struct {
 	u64 owed;
 	u64 ambiguous;
 	u64 deficit_since;	/* fewer interrupts than owed since (TSC), or 0 */
+	u64 credit;		/* interrupts counted as extra that a deadline may still claim */
+	u64 credit_since;
 	u64 quiet_since;	/* a running unmasked periodic timer's last interrupt (TSC) */
 	u64 quiet_paused;	/* of the time since, the vCPU's pauses (TSC) */
 	u64 last_read_end;	/* the end of the last read (TSC) */
@@ -410,11 +415,21 @@ static void settle(u64 now)
 	if ((counting() && m.have_d && (s64)(m.d - now) < (s64)us_to_tsc(EARLY_US)) ||
 	    (m.tscd && (s64)(m.tscd - now) < (s64)us_to_tsc(EARLY_US)))
 		return;
+	/*
+	 * An interrupt counted before the read that shows its deadline (a read slowed down
+	 * across the deadline) is reported as extra, and then claimed by that deadline: keep
+	 * it as a credit against a deficit for CREDIT_PERIODS of the longest period.
+	 */
+	if (m.credit && (s64)(now - m.credit_since) >
+			(s64)(CREDIT_PERIODS * us_to_tsc(2 * period_us) + late_tsc()))
+		m.credit = 0;
 	diff = (s64)(READ_ONCE(irqs) - m.owed);
 	if (diff > (s64)m.ambiguous) {
 		violation(counting() && deliverable() ? V_EXTRA_IRQ : V_IRQ_STOPPED,
 			  diff - m.ambiguous);
-	} else if (-diff > (s64)m.ambiguous) {
+		m.credit += diff - m.ambiguous;
+		m.credit_since = now;
+	} else if (-diff > (s64)m.ambiguous + (s64)m.credit) {
 		if (!m.deficit_since) {
 			m.deficit_since = now;
 			event(EV_VIOLATION, now, V_LOST_IRQ);
@@ -424,7 +439,10 @@ static void settle(u64 now)
 		if ((s64)(now - m.deficit_since) <
 		    (s64)(LOST_WAIT_PERIODS * us_to_tsc(2 * period_us) + 3 * late_tsc()))
 			return;
-		violation(V_LOST_IRQ, -diff - m.ambiguous);
+		violation(V_LOST_IRQ, -diff - m.ambiguous - m.credit);
+		m.credit = 0;
+	} else if (-diff > (s64)m.ambiguous) {
+		m.credit -= -diff - m.ambiguous;
 	}
 	m.owed = READ_ONCE(irqs);
 	m.ambiguous = 0;
@@ -973,6 +991,7 @@ static void guest_code(void)
 	m.owed = READ_ONCE(irqs);
 	m.ambiguous = 0;
 	m.deficit_since = 0;
+	m.credit = 0;
 	memset(stats.violations, 0, sizeof(stats.violations));
 	stats.logged = 0;
 	stats.judged_logged = 0;
