@@ -257,15 +257,20 @@ t_source() {
 
 # The cover letter's alternatives: per sw-timer machine and design, callbacks in the 1 s pause,
 # hrtimer starts / cancels per exit, and the exit's cost relative to re-arming (0:none)
+# The rows of designs.txt: "machine design cb/pause us/exit starts/exit cancels/exit"
+designs_rows() {
+	awk '/^#/ || $1 == "machine" || NF < 9 { next }
+	{ us = $5; sub(/\(.*/, "", us); print $1, $2, $3, us, $8, $9 }' "$DIR/../designs.txt"
+}
+
 t_cover_designs() {
 	need ../designs.txt
 	printf '%-26s%-26s%s\n' "" "sw timer on VMX (Bochs)" "sw timer on SVM (TCG)"
 	printf '%-26s%s\n' "" "cb   start/cancel  cost   cb   start/cancel  cost"
-	awk '
-	/^#/ || $1 == "machine" || NF < 9 { next }
+	designs_rows | awk '
 	$1 == "bochs-vmx-pt0" || $1 == "qemu-svm" {
-		g = $1 == "qemu-svm"; d = $2; us = $5; sub(/\(.*/, "", us)
-		cb[g, d] = $3; st[g, d] = $8; ca[g, d] = $9; cost[g, d] = us
+		g = $1 == "qemu-svm"; d = $2
+		cb[g, d] = $3; cost[g, d] = $4; st[g, d] = $5; ca[g, d] = $6
 		if (!(d in seen)) { seen[d] = 1; order[n++] = d }
 	}
 	END {
@@ -280,7 +285,7 @@ t_cover_designs() {
 					sprintf("%d%%", 100 * cost[g, d] / cost[g, "0:none"] + 0.5))
 			print line
 		}
-	}' "$DIR/../designs.txt"
+	}'
 }
 
 # The first race-park block of race.txt: "machine variant off_grid extra_irq", the first row of
@@ -317,9 +322,8 @@ t_pause_costs() {
 	need ../race.txt
 	need ../designs.txt
 	{
-		awk '/^#/ || $1 == "machine" || NF < 9 { next }
-		$2 == "0:none" { print "cb", $1, "base", $3 } $2 == "1:kvm_run" { print "cb", $1, "series", $3 }' \
-			"$DIR/../designs.txt"
+		designs_rows | awk '$2 == "0:none" { print "cb", $1, "base", $3 }
+			$2 == "1:kvm_run" { print "cb", $1, "series", $3 }'
 		race_park | awk '{ print "og", $1, $2, $3; print "ex", $1, $2, $4 }'
 	} | awk '
 	{ x[$1, $2, $3] = $4 }

@@ -526,13 +526,14 @@ static u32 check_read(bool keeps_grid, const struct pause *p)
 	/*
 	 * The count is sampled somewhere in the read: a read that took more than an eighth of
 	 * a period (the emulated host ran something else) can't place the grid; read again.
+	 * A stopped timer (no period) has no grid to place.
 	 */
 	do {
 		t0 = rdtsc();
 		count = x2apic_read_reg(APIC_TMCCT);
 		t1 = rdtsc();
 		stats.reads++;
-	} while (t1 - t0 > period / 8 && ++tries < SLOW_READ_TRIES);
+	} while (period && t1 - t0 > period / 8 && ++tries < SLOW_READ_TRIES);
 	stats.slow_reads += tries;
 	if (tries == SLOW_READ_TRIES)
 		keeps_grid = false;
@@ -541,7 +542,7 @@ static u32 check_read(bool keeps_grid, const struct pause *p)
 	 * period: the vCPU stopped (preempted on the host, a ucall's exit, a slow exit), and
 	 * KVM coalesces the deadlines of a stop as it does those of a pause.
 	 */
-	if (p == &no_pause && !m.waited && m.last_read_end &&
+	if (p == &no_pause && !m.waited && m.last_read_end && counting() &&
 	    t0 - m.last_read_end > period / 2) {
 		gap = (struct pause){ .paused = true, .exit = m.last_read_end, .back = t0 };
 		p = &gap;
